@@ -1,0 +1,358 @@
+"""Sealing primitives for Pista: the only module that imports ``cryptography``.
+
+Pure functions over bytes, no Django. Every blob written by this module starts
+with a four-byte header (``b"P"``, a kind byte, a version byte, a reserved
+zero) so the algorithms can change later without guessing what a stored value
+is. Every operation takes a ``label`` naming the purpose and the record (for
+example ``b"tip-body:v1:" + tip_uuid``); the label is authenticated, so a
+ciphertext moved to another record or field fails to open.
+
+Nothing here logs. Secrets (private keys, content keys, passwords, passphrases)
+only ever appear as arguments and return values.
+
+Failures raise :class:`DecryptionError` (wrong key, tampering, wrong label) or
+:class:`FormatError` (not a blob of the expected kind or version); both carry a
+message a person can act on and never include key or plaintext material.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from dataclasses import dataclass
+from typing import Final
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+__all__ = [
+    "CONTENT_KEY_BYTES",
+    "PRIVATE_KEY_BYTES",
+    "PUBLIC_KEY_BYTES",
+    "Argon2Params",
+    "CryptoError",
+    "DecryptionError",
+    "FormatError",
+    "KeyPair",
+    "ReceiptSecrets",
+    "decrypt_bytes",
+    "decrypt_text",
+    "derive_receipt_secrets",
+    "encrypt_bytes",
+    "encrypt_text",
+    "fingerprint",
+    "generate_keypair",
+    "new_content_key",
+    "padded_length",
+    "seal",
+    "unseal",
+    "unwrap_with_password",
+    "wrap_with_password",
+]
+
+# --- algorithm choices, in one place -------------------------------------------------
+
+#: HPKE (RFC 9180) with the ML-KEM-768 + X25519 post-quantum hybrid KEM.
+_SUITE: Final = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+_MLKEM_SEED_BYTES: Final = 64
+_X25519_BYTES: Final = 32
+_MLKEM_PUBLIC_BYTES: Final = 1184
+
+#: A private key is the ML-KEM-768 seed followed by the raw X25519 private key.
+PRIVATE_KEY_BYTES: Final = _MLKEM_SEED_BYTES + _X25519_BYTES
+#: A public key is the ML-KEM-768 encapsulation key followed by the X25519 public key.
+PUBLIC_KEY_BYTES: Final = _MLKEM_PUBLIC_BYTES + _X25519_BYTES
+CONTENT_KEY_BYTES: Final = 32
+_NONCE_BYTES: Final = 12
+_SALT_BYTES: Final = 16
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    """Argon2id cost parameters; stored inside each password-wrapped blob."""
+
+    memory_kib: int
+    iterations: int
+    lanes: int
+
+
+#: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes): about
+#: 0.2 s on the project's 2-core reference machine.
+PASSWORD_KDF: Final = Argon2Params(memory_kib=64 * 1024, iterations=3, lanes=4)
+#: Receipt passphrases carry >= 90 bits, so the cost only has to make
+#: look-up probing expensive; the same parameters keep one thing to reason about.
+RECEIPT_KDF: Final = PASSWORD_KDF
+#: Receipts need a deterministic look-up, so the salt is a fixed, labelled constant.
+_RECEIPT_SALT: Final = b"pista-receipt-v1"
+
+# --- blob headers ----------------------------------------------------------------------
+
+_KIND_SEALED: Final = 1  # HPKE ciphertext to a public key
+_KIND_SYMMETRIC: Final = 2  # AES-256-GCM under a content or session key
+_KIND_PASSWORD: Final = 3  # AES-256-GCM under an Argon2id(password) key
+_VERSION: Final = 1
+_HEADER_BYTES: Final = 4
+
+#: Text is padded to the next bucket so a ciphertext does not reveal its length to
+#: the byte: powers of two from 512 bytes, then whole multiples of 64 KiB.
+_MIN_BUCKET: Final = 512
+_LARGE_BUCKET: Final = 64 * 1024
+_LENGTH_PREFIX: Final = struct.Struct(">I")
+_ARGON2_FIELDS: Final = struct.Struct(">IHH")
+
+
+class CryptoError(Exception):
+    """Base class for every failure raised by this module."""
+
+
+class FormatError(CryptoError):
+    """The bytes are not a Pista blob of the expected kind and version."""
+
+
+class DecryptionError(CryptoError):
+    """Authenticated decryption failed: wrong key, altered bytes or wrong record/field."""
+
+
+def _header(kind: int) -> bytes:
+    return bytes((0x50, kind, _VERSION, 0))
+
+
+def _split_header(blob: bytes, kind: int) -> tuple[bytes, bytes]:
+    if len(blob) < _HEADER_BYTES or blob[0] != 0x50:
+        raise FormatError("Not a Pista encrypted value (missing header).")
+    header, body = blob[:_HEADER_BYTES], blob[_HEADER_BYTES:]
+    if header[1] != kind:
+        raise FormatError(f"Expected an encrypted value of kind {kind}, found kind {header[1]}.")
+    if header[2] != _VERSION:
+        raise FormatError(f"Unsupported encryption format version {header[2]}.")
+    return header, body
+
+
+def _aad(header: bytes, label: bytes) -> bytes:
+    # The header is authenticated with the label so the version cannot be swapped.
+    return header + b"|" + label
+
+
+_DECRYPT_FAILED: Final = (
+    "Decryption failed: the value was altered, belongs to another record or field, "
+    "or the key is not the right one."
+)
+
+
+# --- key pairs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class KeyPair:
+    """A hybrid ML-KEM-768 + X25519 key pair in Pista's raw byte encoding."""
+
+    private_key: bytes
+    public_key: bytes
+
+    def __repr__(self) -> str:  # never print the private half
+        return f"KeyPair(public={fingerprint(self.public_key)})"
+
+
+def _private_from_bytes(private_key: bytes) -> hpke.MLKEM768X25519PrivateKey:
+    if len(private_key) != PRIVATE_KEY_BYTES:
+        raise FormatError(f"A private key must be exactly {PRIVATE_KEY_BYTES} bytes.")
+    mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(private_key[:_MLKEM_SEED_BYTES])
+    x_key = x25519.X25519PrivateKey.from_private_bytes(private_key[_MLKEM_SEED_BYTES:])
+    return hpke.MLKEM768X25519PrivateKey(mlkem_key, x_key)
+
+
+def _public_from_bytes(public_key: bytes) -> hpke.MLKEM768X25519PublicKey:
+    if len(public_key) != PUBLIC_KEY_BYTES:
+        raise FormatError(f"A public key must be exactly {PUBLIC_KEY_BYTES} bytes.")
+    mlkem_key = mlkem.MLKEM768PublicKey.from_public_bytes(public_key[:_MLKEM_PUBLIC_BYTES])
+    x_key = x25519.X25519PublicKey.from_public_bytes(public_key[_MLKEM_PUBLIC_BYTES:])
+    return hpke.MLKEM768X25519PublicKey(mlkem_key, x_key)
+
+
+def _keypair_from_seed(seed: bytes) -> KeyPair:
+    mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(seed[:_MLKEM_SEED_BYTES])
+    x_key = x25519.X25519PrivateKey.from_private_bytes(seed[_MLKEM_SEED_BYTES:])
+    public = mlkem_key.public_key().public_bytes_raw() + x_key.public_key().public_bytes_raw()
+    return KeyPair(private_key=seed, public_key=public)
+
+
+def generate_keypair() -> KeyPair:
+    """Return a fresh hybrid key pair drawn from the OS random generator."""
+    return _keypair_from_seed(os.urandom(PRIVATE_KEY_BYTES))
+
+
+def fingerprint(public_key: bytes) -> str:
+    """Return a short, human-comparable fingerprint of a public key (not secret)."""
+    digest = hashlib.sha256(b"pista-key-fingerprint:v1:" + public_key).hexdigest()[:32]
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4)).upper()
+
+
+# --- sealing to a public key ------------------------------------------------------------
+
+
+def seal(plaintext: bytes, public_key: bytes, *, label: bytes) -> bytes:
+    """Seal ``plaintext`` (typically a content key) to the holder of ``public_key``.
+
+    Only public material is needed: this is what the tip-accepting web process calls.
+    """
+    header = _header(_KIND_SEALED)
+    ciphertext = _SUITE.encrypt(plaintext, _public_from_bytes(public_key), info=_aad(header, label))
+    return header + ciphertext
+
+
+def unseal(blob: bytes, private_key: bytes, *, label: bytes) -> bytes:
+    """Open a blob made by :func:`seal`; raise :class:`DecryptionError` on any mismatch."""
+    header, body = _split_header(blob, _KIND_SEALED)
+    try:
+        return _SUITE.decrypt(body, _private_from_bytes(private_key), info=_aad(header, label))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(_DECRYPT_FAILED) from exc
+
+
+# --- symmetric content encryption ----------------------------------------------------
+
+
+def new_content_key() -> bytes:
+    """Return a fresh random 256-bit content key (one per record)."""
+    return AESGCM.generate_key(bit_length=256)
+
+
+def padded_length(length: int) -> int:
+    """Return the padded size for a plaintext of ``length`` bytes (length prefix included)."""
+    needed = length + _LENGTH_PREFIX.size
+    if needed <= _LARGE_BUCKET:
+        bucket = _MIN_BUCKET
+        while bucket < needed:
+            bucket *= 2
+        return bucket
+    return -(-needed // _LARGE_BUCKET) * _LARGE_BUCKET
+
+
+def _pad(data: bytes) -> bytes:
+    prefixed = _LENGTH_PREFIX.pack(len(data)) + data
+    return prefixed + bytes(padded_length(len(data)) - len(prefixed))
+
+
+def _unpad(padded: bytes) -> bytes:
+    (length,) = _LENGTH_PREFIX.unpack_from(padded)
+    end = _LENGTH_PREFIX.size + length
+    if end > len(padded):
+        raise DecryptionError("Decrypted value has an impossible length; the data is corrupt.")
+    return padded[_LENGTH_PREFIX.size : end]
+
+
+def encrypt_bytes(data: bytes, key: bytes, *, label: bytes) -> bytes:
+    """Encrypt ``data`` under a 256-bit ``key`` with AES-256-GCM, padded to a bucket."""
+    header = _header(_KIND_SYMMETRIC)
+    nonce = os.urandom(_NONCE_BYTES)
+    return header + nonce + AESGCM(key).encrypt(nonce, _pad(data), _aad(header, label))
+
+
+def decrypt_bytes(blob: bytes, key: bytes, *, label: bytes) -> bytes:
+    """Decrypt a blob made by :func:`encrypt_bytes`."""
+    header, body = _split_header(blob, _KIND_SYMMETRIC)
+    nonce, ciphertext = body[:_NONCE_BYTES], body[_NONCE_BYTES:]
+    try:
+        padded = AESGCM(key).decrypt(nonce, ciphertext, _aad(header, label))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError(_DECRYPT_FAILED) from exc
+    return _unpad(padded)
+
+
+def encrypt_text(text: str, key: bytes, *, label: bytes) -> bytes:
+    """Encrypt a string (UTF-8) under a content key; see :func:`encrypt_bytes`."""
+    return encrypt_bytes(text.encode("utf-8"), key, label=label)
+
+
+def decrypt_text(blob: bytes, key: bytes, *, label: bytes) -> str:
+    """Decrypt a blob made by :func:`encrypt_text`."""
+    return decrypt_bytes(blob, key, label=label).decode("utf-8")
+
+
+# --- password-derived wrapping -------------------------------------------------------
+
+
+def _argon2(secret: bytes, salt: bytes, params: Argon2Params, length: int) -> bytes:
+    kdf = Argon2id(
+        salt=salt,
+        length=length,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+    )
+    return kdf.derive(secret)
+
+
+def wrap_with_password(
+    secret: bytes, password: str, *, label: bytes, params: Argon2Params | None = None
+) -> bytes:
+    """Encrypt ``secret`` under Argon2id(``password``) with a fresh random salt.
+
+    ``params`` defaults to :data:`PASSWORD_KDF`. The cost parameters and salt
+    travel in the blob so they can be raised later without breaking old blobs.
+    """
+    params = params or PASSWORD_KDF
+    header = _header(_KIND_PASSWORD)
+    salt = os.urandom(_SALT_BYTES)
+    fields = _ARGON2_FIELDS.pack(params.memory_kib, params.iterations, params.lanes) + salt
+    key = _argon2(password.encode("utf-8"), salt, params, CONTENT_KEY_BYTES)
+    nonce = os.urandom(_NONCE_BYTES)
+    ciphertext = AESGCM(key).encrypt(nonce, secret, _aad(header + fields, label))
+    return header + fields + nonce + ciphertext
+
+
+def unwrap_with_password(blob: bytes, password: str, *, label: bytes) -> bytes:
+    """Open a blob made by :func:`wrap_with_password`; a wrong password raises
+    :class:`DecryptionError`."""
+    header, body = _split_header(blob, _KIND_PASSWORD)
+    fields_end = _ARGON2_FIELDS.size + _SALT_BYTES
+    if len(body) < fields_end + _NONCE_BYTES:
+        raise FormatError("Password-wrapped value is truncated.")
+    memory_kib, iterations, lanes = _ARGON2_FIELDS.unpack_from(body)
+    fields, salt = body[:fields_end], body[_ARGON2_FIELDS.size : fields_end]
+    nonce, ciphertext = body[fields_end : fields_end + _NONCE_BYTES], body[fields_end + _NONCE_BYTES :]
+    key = _argon2(
+        password.encode("utf-8"), salt, Argon2Params(memory_kib, iterations, lanes), CONTENT_KEY_BYTES
+    )
+    try:
+        return AESGCM(key).decrypt(nonce, ciphertext, _aad(header + fields, label))
+    except InvalidTag as exc:
+        raise DecryptionError("The password does not open this key.") from exc
+
+
+# --- receipt passphrases -------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class ReceiptSecrets:
+    """What a receipt passphrase yields: a look-up value and a key pair."""
+
+    lookup: bytes
+    keypair: KeyPair
+
+    def __repr__(self) -> str:
+        return "ReceiptSecrets(<redacted>)"
+
+
+def derive_receipt_secrets(normalised_passphrase: str) -> ReceiptSecrets:
+    """Derive the look-up value and the reader's key pair from a receipt passphrase.
+
+    One Argon2id run, then HKDF-Expand with two purpose labels, so the stored
+    look-up value reveals nothing about the key pair. The caller normalises the
+    passphrase first (see ``intake.passphrase``).
+    """
+    master = _argon2(normalised_passphrase.encode("utf-8"), _RECEIPT_SALT, RECEIPT_KDF, 32)
+    # (RECEIPT_KDF is read at call time so the test suite can lower it; see tests/conftest.py.)
+    lookup = _expand(master, b"pista-receipt-lookup:v1", 32)
+    seed = _expand(master, b"pista-receipt-keypair:v1", PRIVATE_KEY_BYTES)
+    return ReceiptSecrets(lookup=lookup, keypair=_keypair_from_seed(seed))
+
+
+def _expand(key: bytes, info: bytes, length: int) -> bytes:
+    return HKDFExpand(algorithm=hashes.SHA256(), length=length, info=info).derive(key)

@@ -1,0 +1,145 @@
+"""The anonymous tip form. Every error message says what to change; nothing typed is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from newsroom.models import Desk
+
+MAX_BODY_LENGTH = 50_000
+MAX_LINKS = 20
+MAX_LINK_LENGTH = 2_000
+MAX_CONTACT_LENGTH = 500
+
+
+class NormalisedTextField(forms.CharField):
+    """A text field that counts line breaks as one character, as the browser shows them.
+
+    Browsers send each line break in a textarea as CRLF, so a text at the
+    displayed limit would otherwise be rejected for characters the reader never saw.
+    """
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def active_regional_desks() -> QuerySet[Desk]:
+    return Desk.objects.filter(is_active=True, is_general=False).order_by("name")
+
+
+class TipForm(forms.Form):
+    ANONYMOUS = "anonymous"
+    CONTACT = "contact"
+
+    body = NormalisedTextField(
+        label=_("What happened?"),
+        max_length=MAX_BODY_LENGTH,
+        strip=False,
+        help_text=_(
+            "Tell us what you know: what, where, when, who. Up to 50,000 characters."
+        ),
+        error_messages={
+            "required": _("Please tell us what happened: this field cannot be empty."),
+            "max_length": _(
+                "This text is %(show_value)d characters long; the limit is %(limit_value)d. "
+                "Please shorten it (or send the rest later with your receipt)."
+            ),
+        },
+        widget=forms.Textarea(attrs={"rows": 12, "data-counter": "", "maxlength": MAX_BODY_LENGTH}),
+    )
+    desk = forms.ModelChoiceField(
+        label=_("Which region does it concern?"),
+        queryset=Desk.objects.none(),
+        required=False,
+        empty_label=_("Not sure"),
+        help_text=_("Our editors read every tip; choosing a region also sends it to that desk."),
+        error_messages={
+            "invalid_choice": _("That region is no longer available. Please choose another one, or 'Not sure'.")
+        },
+    )
+    links = NormalisedTextField(
+        label=_("Supporting links (optional)"),
+        required=False,
+        help_text=_("One web address per line, for example documents or posts online."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    contact_choice = forms.ChoiceField(
+        label=_("Can we contact you?"),
+        choices=[
+            (ANONYMOUS, _("No, I want to stay anonymous")),
+            (CONTACT, _("Yes, I will leave contact details")),
+        ],
+        initial=ANONYMOUS,
+        widget=forms.RadioSelect,
+    )
+    contact = NormalisedTextField(
+        label=_("Contact details (optional)"),
+        required=False,
+        max_length=MAX_CONTACT_LENGTH,
+        help_text=_(
+            "An e-mail address, a phone number or a Signal username: whatever is safe for you."
+        ),
+        error_messages={
+            "max_length": _("Contact details can be at most %(limit_value)d characters long.")
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["desk"].queryset = active_regional_desks()  # type: ignore[attr-defined]
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        if not body.strip():
+            raise ValidationError(
+                _("Please tell us what happened: the text contains only spaces."), code="blank"
+            )
+        return body
+
+    def clean_links(self) -> str:
+        lines = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+        if len(lines) > MAX_LINKS:
+            raise ValidationError(
+                _("Please give at most %(max)d links (you gave %(count)d)."),
+                code="too_many",
+                params={"max": MAX_LINKS, "count": len(lines)},
+            )
+        for line in lines:
+            parts = urlsplit(line)
+            if parts.scheme not in {"http", "https"} or not parts.netloc or len(line) > MAX_LINK_LENGTH:
+                raise ValidationError(
+                    _(
+                        "“%(line)s” is not a web address. Each line must start with http:// or "
+                        "https:// — put other details in “What happened?”."
+                    ),
+                    code="invalid_link",
+                    params={"line": line[:80]},
+                )
+        return "\n".join(lines)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        choice = cleaned.get("contact_choice")
+        contact = (cleaned.get("contact") or "").strip()
+        if choice == self.CONTACT and not contact:
+            self.add_error(
+                "contact",
+                _("You chose to leave contact details: please write them here, or choose to stay anonymous."),
+            )
+        elif choice == self.ANONYMOUS and contact:
+            self.add_error(
+                "contact",
+                _(
+                    "You chose to stay anonymous, but this field has contact details. Choose "
+                    "“Yes, I will leave contact details” to send them, or empty this field."
+                ),
+            )
+        cleaned["contact"] = contact if choice == self.CONTACT else ""
+        return cleaned

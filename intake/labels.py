@@ -1,0 +1,43 @@
+"""Purpose labels bound into every ciphertext (HPKE ``info`` / AEAD associated data).
+
+One place for all of them, so each ciphertext names who it is for and which
+record and field it belongs to: a blob copied to another record or field fails
+to open. Changing a label is a format change and needs a new version suffix.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+TipField = Literal["body", "links", "contact"]
+
+
+def tip_field(tip_id: UUID, field: TipField) -> bytes:
+    """Label for a tip's field encrypted under its content key."""
+    return f"tip-{field}:v1:{tip_id}".encode()
+
+
+def tip_content_key(tip_id: UUID) -> bytes:
+    """Label for a tip's content key sealed to a desk key or the recovery key."""
+    return f"tip-content-key:v1:{tip_id}".encode()
+
+
+def personal_key(user_id: int) -> bytes:
+    """Label for a staff member's personal private key wrapped under their password."""
+    return f"personal-key:v1:{user_id}".encode()
+
+
+def session_keyring(user_id: int) -> bytes:
+    """Label for a personal private key held in the session store for one login."""
+    return f"session-keyring:v1:{user_id}".encode()
+
+
+def desk_key_grant(desk_key_id: UUID, user_id: int) -> bytes:
+    """Label for a desk private key sealed to one member's personal public key."""
+    return f"desk-key-grant:v1:{desk_key_id}:{user_id}".encode()
+
+
+def desk_key_recovery(desk_key_id: UUID) -> bytes:
+    """Label for a desk private key sealed to the newsroom recovery key."""
+    return f"desk-key-recovery:v1:{desk_key_id}".encode()

@@ -1,0 +1,81 @@
+"""Tips as stored: metadata in plain, every reader-written field sealed.
+
+A tip's text fields are encrypted under a per-tip content key; that key is
+stored only sealed (one :class:`SealedKey` per recipient: the general desk, the
+chosen regional desk, the recovery key). No IP address, user agent, referrer or
+precise time is kept: ``received_at`` is rounded down to the hour.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Tip(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+
+    #: Random, so primary keys reveal neither order nor volume.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    #: Short, non-guessable reference for staff to quote (never shown to the reader).
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    desk = models.ForeignKey(
+        "newsroom.Desk",
+        verbose_name=_("regional desk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tips",
+        help_text=_("Empty when the reader was not sure: the general desk handles it."),
+    )
+    received_at = models.DateTimeField(_("received (hour)"), db_index=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    has_contact = models.BooleanField(_("contact details left"), default=False, editable=False)
+    body = models.BinaryField(editable=False)
+    links = models.BinaryField(editable=False)
+    contact = models.BinaryField(editable=False)
+    #: Hex of HKDF(Argon2id(receipt passphrase)): finds the tip at check-back.
+    receipt_lookup = models.CharField(max_length=64, unique=True, editable=False)
+    #: Public key derived from the receipt passphrase: replies to the reader are sealed to it.
+    receipt_public_key = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering: ClassVar = ["received_at"]
+        verbose_name = _("tip")
+
+    def __str__(self) -> str:
+        return f"Tip {self.reference}"
+
+
+class SealedKey(models.Model):
+    """A tip's content key sealed to one recipient: a desk key or the recovery key."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="sealed_keys")
+    desk_key = models.ForeignKey(
+        "newsroom.DeskKey", null=True, on_delete=models.CASCADE, related_name="sealed_keys"
+    )
+    recovery_key = models.ForeignKey(
+        "newsroom.RecoveryKey", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_content_key = models.BinaryField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(desk_key__isnull=False, recovery_key__isnull=True)
+                | Q(desk_key__isnull=True, recovery_key__isnull=False),
+                name="sealed_to_exactly_one_recipient",
+            ),
+            models.UniqueConstraint(fields=["tip", "desk_key"], name="one_seal_per_desk_key"),
+        ]
+
+    def __str__(self) -> str:
+        recipient = "recovery key" if self.recovery_key_id else "desk key"
+        return f"Content key of {self.tip_id} sealed to {recipient}"

@@ -1,0 +1,40 @@
+"""Pista's admin site: the login unlocks the personal key into the split session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .forms import UNLOCKED_KEY_ATTR, KeyringAuthenticationForm, KeyringPasswordChangeForm
+from .keyring import keyring_store
+
+
+class NewsroomAdminSite(admin.AdminSite):
+    site_header = _("Pista newsroom")
+    site_title = _("Pista")
+    index_title = _("Newsroom")
+    login_form = KeyringAuthenticationForm
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().login(request, extra_context)
+        private_key = getattr(request, UNLOCKED_KEY_ATTR, None)
+        if private_key is not None and request.user.is_authenticated:
+            keyring_store(request, response, private_key)
+        return response
+
+    def password_change(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Django's own view with a form that re-wraps the personal key."""
+        request.current_app = self.name
+        view = PasswordChangeView.as_view(
+            form_class=KeyringPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )
+        return view(request)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class NewsroomConfig(AppConfig):
+    name = "newsroom"
+    verbose_name = "Newsroom"
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class NewsroomAdminConfig(AdminConfig):
+    """The Django admin, with Pista's site: login unlocks the personal key."""
+
+    default_site = "newsroom.admin_site.NewsroomAdminSite"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from newsroom.exceptions import NewsroomError
+from newsroom.models import Desk, DeskKey
+from newsroom.services import (
+    RESEAL_BATCH_SIZE,
+    desk_member_remove,
+    desk_private_key_from_recovery,
+    desk_reseal_batch,
+)
+
+from ._recovery import read_recovery_key
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove a member from a desk: their copy of the desk key is deleted and the desk key "
+        "is rotated, so tips arriving from now on are sealed to a key they never held. With "
+        "--recovery-key, tips already received are then re-sealed to the new key in batches."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("desk", help="The desk's slug.")
+        parser.add_argument("username")
+        parser.add_argument(
+            "--recovery-key",
+            metavar="FILE",
+            help="Recovery key file (or -): re-seal older tips to the new desk key now.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        desk = Desk.objects.filter(slug=options["desk"]).first()
+        user = get_user_model().objects.filter(username=options["username"]).first()
+        if desk is None or user is None:
+            raise CommandError("Unknown desk slug or username.")
+        recovery_private_key = (
+            read_recovery_key(options["recovery_key"]) if options["recovery_key"] else None
+        )
+        try:
+            desk_member_remove(desk=desk, user=user, actor=None)
+            if recovery_private_key is None:
+                self.stdout.write(
+                    f"Removed {user} from {desk} and rotated the desk key. Older tips stay on "
+                    "the retired key until re-sealed (run again with --recovery-key)."
+                )
+                return
+            moved = 0
+            for old_key in DeskKey.objects.filter(desk=desk, retired_at__isnull=False):
+                old_private = desk_private_key_from_recovery(
+                    desk_key=old_key, recovery_private_key=recovery_private_key
+                )
+                while True:
+                    count = desk_reseal_batch(old_key=old_key, old_private_key=old_private, actor=None)
+                    moved += count
+                    if count < RESEAL_BATCH_SIZE:
+                        break
+        except NewsroomError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Removed {user} from {desk}; re-sealed {moved} tip(s) to the new desk key.")

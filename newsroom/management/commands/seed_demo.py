@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from intake.services import tip_submit
+from newsroom.models import Desk, RecoveryKey
+from newsroom.recovery_file import recovery_file_render
+from newsroom.services import desk_create, keyring_create, recovery_key_create
+
+DEMO_PASSWORD = "pista-demo-2026"
+REGIONAL_DESKS = (
+    ("Latin America", "latam", "Spanish, Portuguese"),
+    ("Maghreb", "maghreb", "Arabic, French"),
+    ("Europe", "europe", "English, French, German"),
+)
+DEMO_TIPS = (
+    ("latam", "Demo tip: invoices from the port authority do not match the shipping logs."),
+    ("maghreb", "Demo tip: a water contract was awarded before the tender closed."),
+    (None, "Demo tip: I am not sure which desk, but the council minutes were altered."),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed demo data for local development: recovery key (written to the data folder), "
+        "a general desk and three regional desks, an editor, and a coordinator and a "
+        "journalist per regional desk, all with personal keys, plus a few demo tips. "
+        "Running it again keeps existing data and only prints the logins."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the logins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is for development only; it refuses to run with DEBUG off.")
+        if RecoveryKey.objects.exists():
+            self.stdout.write("Demo data already present; keeping it.")
+        else:
+            self._seed()
+        if not options["quiet_logins"]:
+            self._print_logins()
+
+    @transaction.atomic
+    def _seed(self) -> None:
+        User = get_user_model()
+
+        def staff(username: str, superuser: bool = False) -> Any:
+            user = User.objects.create_user(
+                username=username, password=DEMO_PASSWORD, is_staff=True, is_superuser=superuser
+            )
+            keyring_create(user=user, password=DEMO_PASSWORD)
+            return user
+
+        pair = recovery_key_create()
+        key_path = Path(settings.DATA_DIR) / "demo-recovery.key"
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        key_path.write_text(recovery_file_render(pair))
+        key_path.chmod(0o600)
+
+        staff("admin", superuser=True)
+        desk_create(name="Editors", slug="general", is_general=True, members=[(staff("editor"), "editor")])
+        for name, slug, languages in REGIONAL_DESKS:
+            desk_create(
+                name=name,
+                slug=slug,
+                description=f"Working languages: {languages}.",
+                members=[(staff(f"{slug}-coordinator"), "coordinator"), (staff(f"{slug}-journalist"), "journalist")],
+            )
+        for slug, body in DEMO_TIPS:
+            desk = Desk.objects.get(slug=slug) if slug else None
+            tip_submit(body=body, links="https://example.org/minutes", contact="", desk=desk)
+        self.stdout.write(f"Seeded demo data. Demo recovery key: {key_path}")
+
+    def _print_logins(self) -> None:
+        self.stdout.write("Demo logins (all with the password %r):" % DEMO_PASSWORD)
+        self.stdout.write("  editor                 general desk: triages every tip")
+        for _name, slug, _languages in REGIONAL_DESKS:
+            self.stdout.write(f"  {slug}-coordinator, {slug}-journalist")
+        self.stdout.write("  admin                  superuser, on no desk: cannot read tips")

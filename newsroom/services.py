@@ -1,0 +1,353 @@
+"""State changes of the staff side: keyrings, desks, desk keys and their grants.
+
+Every function runs in one transaction and writes an audit event. Private keys
+pass through as arguments only: they are never stored unwrapped, never logged
+and never put in an exception message.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from intake import crypto, labels
+from intake.models import SealedKey
+
+from .exceptions import (
+    AlreadyInitialised,
+    KeyLocked,
+    MissingKeyring,
+    NotInitialised,
+    WrongRecoveryKey,
+)
+from .roles import ROLE_GROUPS
+from .models import AuditEvent, Desk, DeskKey, DeskKeyGrant, DeskMembership, Keyring, RecoveryKey
+
+Action = AuditEvent.Action
+
+#: How many content keys one re-seal batch handles (flow 4 of the sealing design).
+RESEAL_BATCH_SIZE = 500
+
+
+def audit(
+    *,
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    desk: Desk | None = None,
+    subject_user: AbstractBaseUser | None = None,
+    detail: str = "",
+    tip_id: object = None,
+    tip_reference: str = "",
+) -> AuditEvent:
+    """Record an audit event. ``detail`` must never contain tip content."""
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        desk=desk,
+        subject_user=subject_user,
+        detail=detail,
+        tip_id=tip_id,
+        tip_reference=tip_reference,
+    )
+
+
+# --- recovery key --------------------------------------------------------------------
+
+
+def recovery_key_current() -> RecoveryKey:
+    key = RecoveryKey.objects.order_by("-created_at").first()
+    if key is None:
+        raise NotInitialised()
+    return key
+
+
+@transaction.atomic
+def recovery_key_create() -> crypto.KeyPair:
+    """Create the newsroom recovery key and return the pair.
+
+    Only the public half is stored; the caller must hand the private half to a
+    person for offline keeping.
+    """
+    if RecoveryKey.objects.exists():
+        raise AlreadyInitialised()
+    pair = crypto.generate_keypair()
+    RecoveryKey.objects.create(public_key=pair.public_key)
+    audit(action=Action.NEWSROOM_INITIALISED, detail=f"fingerprint {crypto.fingerprint(pair.public_key)}")
+    return pair
+
+
+# --- personal keyrings ---------------------------------------------------------------
+
+
+def _store_new_keyring(user: AbstractBaseUser, password: str) -> bytes:
+    pair = crypto.generate_keypair()
+    wrapped = crypto.wrap_with_password(pair.private_key, password, label=labels.personal_key(user.pk))
+    Keyring.objects.update_or_create(
+        user=user, defaults={"public_key": pair.public_key, "wrapped_private_key": wrapped}
+    )
+    return pair.private_key
+
+
+@transaction.atomic
+def keyring_create(*, user: AbstractBaseUser, password: str) -> bytes:
+    """Give ``user`` a personal key pair wrapped under ``password``; return the private half."""
+    private_key = _store_new_keyring(user, password)
+    audit(action=Action.KEYRING_CREATED, actor=user, subject_user=user)
+    return private_key
+
+
+def keyring_unlock(*, user: AbstractBaseUser, password: str) -> bytes:
+    """Return the personal private key of a user who just proved ``password``.
+
+    A user without a keyring (e.g. made by ``createsuperuser``) gets one. A
+    keyring that the verified password no longer opens (the password was set
+    outside Pista, e.g. ``changepassword``) cannot be saved, so it is replaced
+    exactly as an administrator's reset would.
+    """
+    keyring = Keyring.objects.filter(user=user).first()
+    if keyring is None:
+        return keyring_create(user=user, password=password)
+    try:
+        return crypto.unwrap_with_password(
+            bytes(keyring.wrapped_private_key), password, label=labels.personal_key(user.pk)
+        )
+    except crypto.DecryptionError:
+        private_key = keyring_reset(user=user, new_password=password, actor=None)
+        assert private_key is not None
+        return private_key
+
+
+@transaction.atomic
+def keyring_rewrap(*, user: AbstractBaseUser, old_password: str, new_password: str) -> None:
+    """Re-wrap the personal key under a new password (flow 5): nothing else changes."""
+    keyring = Keyring.objects.select_for_update().filter(user=user).first()
+    if keyring is None:
+        keyring_create(user=user, password=new_password)
+        return
+    label = labels.personal_key(user.pk)
+    private_key = crypto.unwrap_with_password(bytes(keyring.wrapped_private_key), old_password, label=label)
+    keyring.wrapped_private_key = crypto.wrap_with_password(private_key, new_password, label=label)
+    keyring.save(update_fields=["wrapped_private_key", "updated_at"])
+    audit(action=Action.KEYRING_REWRAPPED, actor=user, subject_user=user)
+
+
+@transaction.atomic
+def keyring_reset(
+    *, user: AbstractBaseUser, new_password: str | None, actor: AbstractBaseUser | None
+) -> bytes | None:
+    """Replace a lost personal key (flow 6) and withdraw every desk-key grant of the user.
+
+    Desk memberships stay; each becomes a pending grant until a member holding
+    the desk key (or the recovery key) grants it again. With ``new_password``
+    ``None`` (password login disabled) the keyring is removed, not replaced.
+    """
+    withdrawn, _ = DeskKeyGrant.objects.filter(user=user).delete()
+    if new_password is None:
+        Keyring.objects.filter(user=user).delete()
+        private_key = None
+    else:
+        private_key = _store_new_keyring(user, new_password)
+    audit(
+        action=Action.KEYRING_RESET,
+        actor=actor,
+        subject_user=user,
+        detail=f"{withdrawn} desk key grant(s) withdrawn",
+    )
+    return private_key
+
+
+# --- desks and desk keys ---------------------------------------------------------------
+
+
+def _new_desk_key(desk: Desk) -> tuple[DeskKey, bytes]:
+    recovery = recovery_key_current()
+    pair = crypto.generate_keypair()
+    desk_key = DeskKey(desk=desk, public_key=pair.public_key, recovery_key=recovery)
+    desk_key.recovery_wrapped_private_key = crypto.seal(
+        pair.private_key, bytes(recovery.public_key), label=labels.desk_key_recovery(desk_key.id)
+    )
+    desk_key.save()
+    return desk_key, pair.private_key
+
+
+def desk_key_active(desk: Desk) -> DeskKey:
+    return DeskKey.objects.get(desk=desk, retired_at__isnull=True)
+
+
+@transaction.atomic
+def desk_create(
+    *,
+    name: str,
+    slug: str,
+    is_general: bool = False,
+    description: str = "",
+    members: list[tuple[AbstractBaseUser, str]] = (),  # type: ignore[assignment]
+    actor: AbstractBaseUser | None = None,
+) -> Desk:
+    """Create a desk with a fresh key pair wrapped to the recovery key and to ``members``.
+
+    Only public keys are needed: the private half is at hand while it is generated.
+    """
+    desk = Desk.objects.create(name=name, slug=slug, is_general=is_general, description=description)
+    desk_key, private_key = _new_desk_key(desk)
+    audit(action=Action.DESK_CREATED, actor=actor, desk=desk, detail=f"key {desk_key.fingerprint}")
+    for user, role in members:
+        desk_member_add(desk=desk, user=user, role=role, actor=actor, desk_private_key=private_key)
+    return desk
+
+
+def _grant(desk_key: DeskKey, user: AbstractBaseUser, desk_private_key: bytes) -> DeskKeyGrant:
+    keyring = Keyring.objects.filter(user=user).first()
+    if keyring is None:
+        raise MissingKeyring(user.get_username())
+    wrapped = crypto.seal(
+        desk_private_key, bytes(keyring.public_key), label=labels.desk_key_grant(desk_key.id, user.pk)
+    )
+    grant, _ = DeskKeyGrant.objects.update_or_create(
+        desk_key=desk_key, user=user, defaults={"wrapped_private_key": wrapped}
+    )
+    return grant
+
+
+@transaction.atomic
+def desk_member_add(
+    *,
+    desk: Desk,
+    user: AbstractBaseUser,
+    role: str,
+    actor: AbstractBaseUser | None,
+    desk_private_key: bytes | None = None,
+) -> DeskMembership:
+    """Add ``user`` to ``desk`` (flow 3). With the desk private key at hand, grant it too;
+    without it the membership waits as a pending grant (see :func:`desk_key_grant`)."""
+    membership, _ = DeskMembership.objects.update_or_create(
+        desk=desk, user=user, defaults={"role": role}
+    )
+    user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))  # type: ignore[attr-defined]
+    audit(action=Action.MEMBER_ADDED, actor=actor, desk=desk, subject_user=user, detail=role)
+    if desk_private_key is not None:
+        desk_key_grant(desk=desk, user=user, desk_private_key=desk_private_key, actor=actor)
+    return membership
+
+
+@transaction.atomic
+def desk_key_grant(
+    *, desk: Desk, user: AbstractBaseUser, desk_private_key: bytes, actor: AbstractBaseUser | None
+) -> DeskKeyGrant:
+    """Seal the desk's active private key to a member's personal public key."""
+    if not DeskMembership.objects.filter(desk=desk, user=user).exists():
+        raise KeyLocked(f"{user.get_username()} is not a member of {desk}; add them first.")
+    grant = _grant(desk_key_active(desk), user, desk_private_key)
+    audit(action=Action.KEY_GRANTED, actor=actor, desk=desk, subject_user=user)
+    return grant
+
+
+def desk_private_key_from_grant(
+    *, desk_key: DeskKey, user: AbstractBaseUser, personal_private_key: bytes
+) -> bytes:
+    """Open ``user``'s grant of ``desk_key`` with their unlocked personal key."""
+    grant = DeskKeyGrant.objects.filter(desk_key=desk_key, user=user).first()
+    if grant is None:
+        raise KeyLocked(
+            f"You have no copy of the {desk_key.desk} desk key yet. A desk member whose key "
+            "is unlocked must grant it to you."
+        )
+    try:
+        return crypto.unseal(
+            bytes(grant.wrapped_private_key),
+            personal_private_key,
+            label=labels.desk_key_grant(desk_key.id, user.pk),
+        )
+    except crypto.CryptoError as exc:
+        raise KeyLocked(
+            "Your copy of this desk key does not match your personal key (it was replaced). "
+            "Ask a desk member to grant the desk key to you again."
+        ) from exc
+
+
+def desk_private_key_from_recovery(*, desk_key: DeskKey, recovery_private_key: bytes) -> bytes:
+    """Open a desk key with the newsroom recovery key (read from the offline file)."""
+    try:
+        return crypto.unseal(
+            bytes(desk_key.recovery_wrapped_private_key),
+            recovery_private_key,
+            label=labels.desk_key_recovery(desk_key.id),
+        )
+    except crypto.CryptoError as exc:
+        raise WrongRecoveryKey() from exc
+
+
+@transaction.atomic
+def desk_member_remove(
+    *, desk: Desk, user: AbstractBaseUser, actor: AbstractBaseUser | None
+) -> DeskKey:
+    """Remove a member (flow 4): delete their grants, then rotate the desk key.
+
+    The new key pair is sealed to the remaining members' public keys and to the
+    recovery key, so no private key is needed here. Tips already sealed to the
+    old key stay readable to the remaining members until
+    :func:`desk_reseal_batch` moves them to the new key.
+    """
+    DeskKeyGrant.objects.filter(desk_key__desk=desk, user=user).delete()
+    DeskMembership.objects.filter(desk=desk, user=user).delete()
+    audit(action=Action.MEMBER_REMOVED, actor=actor, desk=desk, subject_user=user)
+    return desk_key_rotate(desk=desk, actor=actor)
+
+
+@transaction.atomic
+def desk_key_rotate(*, desk: Desk, actor: AbstractBaseUser | None) -> DeskKey:
+    """Retire the desk's active key and start a new one for future tips."""
+    old = DeskKey.objects.select_for_update().get(desk=desk, retired_at__isnull=True)
+    old.retired_at = timezone.now()
+    old.save(update_fields=["retired_at"])
+    new_key, private_key = _new_desk_key(desk)
+    members = DeskMembership.objects.filter(desk=desk).select_related("user")
+    granted = 0
+    for membership in members:
+        # Only members who held the old key get the new one: a pending grant stays pending.
+        if DeskKeyGrant.objects.filter(desk_key=old, user=membership.user).exists():
+            _grant(new_key, membership.user, private_key)
+            granted += 1
+    audit(
+        action=Action.DESK_KEY_ROTATED,
+        actor=actor,
+        desk=desk,
+        detail=f"new key {new_key.fingerprint}, granted to {granted} member(s)",
+    )
+    return new_key
+
+
+@transaction.atomic
+def desk_reseal_batch(
+    *,
+    old_key: DeskKey,
+    old_private_key: bytes,
+    actor: AbstractBaseUser | None,
+    batch_size: int = RESEAL_BATCH_SIZE,
+) -> int:
+    """Move up to ``batch_size`` content keys from a retired desk key to the desk's
+    active key; return how many were moved. When none remain, the retired key and
+    its grants are deleted, so an old grant no longer opens anything."""
+    new_key = desk_key_active(old_key.desk)
+    new_public = bytes(new_key.public_key)
+    batch = list(
+        SealedKey.objects.select_for_update().filter(desk_key=old_key).order_by("id")[:batch_size]
+    )
+    for sealed in batch:
+        label = labels.tip_content_key(sealed.tip_id)
+        content_key = crypto.unseal(bytes(sealed.sealed_content_key), old_private_key, label=label)
+        sealed.sealed_content_key = crypto.seal(content_key, new_public, label=label)
+        sealed.desk_key = new_key
+        sealed.save(update_fields=["sealed_content_key", "desk_key"])
+    if batch:
+        audit(
+            action=Action.TIPS_RESEALED,
+            actor=actor,
+            desk=old_key.desk,
+            detail=f"{len(batch)} tip(s) moved to key {new_key.fingerprint}",
+        )
+    if not SealedKey.objects.filter(desk_key=old_key).exists():
+        old_key.delete()
+    return len(batch)

@@ -1,0 +1,25 @@
+"""The whole of flow 1 and 2 through the real form and the real admin login."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from intake.models import Tip
+from tests.factories import Newsroom, logged_in_client
+
+
+@pytest.mark.django_db
+def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroom) -> None:
+    response = client.post(
+        "/",
+        {"body": "The mayor's brother owns the contractor.", "desk": newsroom.latam.pk,
+         "links": "", "contact_choice": "anonymous", "contact": ""},
+    )
+    assert response.status_code == 200
+    assert re.search(rb"received", response.content)
+    tip = Tip.objects.get()
+    editor = logged_in_client("editor")
+    page = editor.get(f"/admin/intake/tip/{tip.pk}/change/")
+    assert b"The mayor&#x27;s brother owns the contractor." in page.content
