@@ -90,6 +90,13 @@ PASSWORD_KDF: Final = Argon2Params(memory_kib=64 * 1024, iterations=3, lanes=4)
 RECEIPT_KDF: Final = PASSWORD_KDF
 #: Receipts need a deterministic look-up, so the salt is a fixed, labelled constant.
 _RECEIPT_SALT: Final = b"pista-receipt-v1"
+#: Largest cost a stored blob may ask for: the parameters are read from the blob
+#: before its tag can be checked, so without a ceiling one altered byte could demand
+#: terabytes of memory or thousands of passes. Four times today's cost leaves room to
+#: raise :data:`PASSWORD_KDF` later; raise this with it.
+_ARGON2_MAX: Final = Argon2Params(
+    memory_kib=4 * PASSWORD_KDF.memory_kib, iterations=4 * PASSWORD_KDF.iterations, lanes=16
+)
 
 # --- blob headers ----------------------------------------------------------------------
 
@@ -315,6 +322,12 @@ def unwrap_with_password(blob: bytes, password: str, *, label: bytes) -> bytes:
     if len(body) < fields_end + _NONCE_BYTES:
         raise FormatError("Password-wrapped value is truncated.")
     memory_kib, iterations, lanes = _ARGON2_FIELDS.unpack_from(body)
+    if not (
+        1 <= lanes <= _ARGON2_MAX.lanes
+        and 1 <= iterations <= _ARGON2_MAX.iterations
+        and 8 * lanes <= memory_kib <= _ARGON2_MAX.memory_kib
+    ):
+        raise FormatError("Password-wrapped value has impossible key-derivation parameters.")
     fields, salt = body[:fields_end], body[_ARGON2_FIELDS.size : fields_end]
     nonce, ciphertext = body[fields_end : fields_end + _NONCE_BYTES], body[fields_end + _NONCE_BYTES :]
     key = _argon2(

@@ -11,10 +11,11 @@ from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from newsroom.exceptions import KeyLocked, NoGeneralDesk
-from newsroom.models import AuditEvent, Desk, DeskKey
+from newsroom.models import AuditEvent, Desk, DeskKey, DeskKeyGrant
 from newsroom.services import audit, desk_private_key_from_grant, recovery_key_current
 
 from . import crypto, labels, passphrase
@@ -136,14 +137,16 @@ def tip_content_key(*, tip: Tip, user: AbstractBaseUser, personal_private_key: b
             "Log out and log in again to unlock it."
         )
     sealed = (
-        SealedKey.objects.filter(tip=tip, desk_key__grants__user=user)
+        SealedKey.objects.filter(tip=tip, desk_key__desk__memberships__user=user)
         .select_related("desk_key__desk")
+        .annotate(granted=Exists(DeskKeyGrant.objects.filter(desk_key=OuterRef("desk_key"), user=user)))
+        .order_by("-granted")
         .first()
     )
     if sealed is None:
         raise KeyLocked(
-            "None of your desks holds a key to this tip. It is readable only by members of "
-            "the desks it was sent to, once they have been granted the desk key."
+            "This tip was not sent to any of your desks. It is readable only by members of "
+            "the desks it was sent to."
         )
     desk_key = sealed.desk_key
     assert desk_key is not None  # the query above only matches desk-key seals

@@ -36,7 +36,7 @@ pista_venv() {
     if ! "$PISTA_VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
         >/dev/null 2>&1; then
         local python
-        python="$(pista_find_python)"
+        python="$(pista_find_python)" || exit 1
         echo "Creating .venv with $("$python" --version)…"
         rm -rf "$PISTA_VENV"
         "$python" -m venv "$PISTA_VENV" ||

@@ -1,0 +1,103 @@
+"""Reading tips in the admin: who sees what, what the page says, what is recorded."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from intake.admin import TipAdmin
+from intake.models import Tip
+from newsroom.models import AuditEvent
+from tests.factories import Newsroom, logged_in_client, make_staff
+
+TIP_URLS = ("change", "history", "delete")
+
+
+def _ciphertext_forms(tip: Tip) -> list[bytes]:
+    forms = []
+    for field in (tip.body, tip.links, tip.contact):
+        raw = bytes(field)[16:48]
+        forms += [raw, raw.hex().encode(), base64.b64encode(raw)[:24]]
+    return forms
+
+
+def test_tip_list_shows_only_tips_of_my_desks(newsroom: Newsroom) -> None:
+    latam_tip = newsroom.submit("For Latin America", desk=newsroom.latam).tip
+    europe_tip = newsroom.submit("For Europe", desk=newsroom.europe).tip
+    general_tip = newsroom.submit("Not sure", desk=None).tip
+
+    editor_page = logged_in_client("editor").get("/admin/intake/tip/").content
+    for tip in (latam_tip, europe_tip, general_tip):
+        assert tip.reference.encode() in editor_page
+
+    latam_page = logged_in_client("latam_journalist").get("/admin/intake/tip/").content
+    assert latam_tip.reference.encode() in latam_page
+    assert europe_tip.reference.encode() not in latam_page
+    assert general_tip.reference.encode() not in latam_page
+
+
+@pytest.mark.parametrize("view", TIP_URLS)
+def test_another_desks_tip_is_unreachable_by_direct_url(newsroom: Newsroom, view: str) -> None:
+    tip = newsroom.submit("Latin America secret", desk=newsroom.latam).tip
+    client = logged_in_client("europe_journalist")
+    response = client.get(f"/admin/intake/tip/{tip.pk}/{view}/", follow=True)
+    assert b"Latin America secret" not in response.content
+    assert tip.reference.encode() not in response.content
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TIP_READ).exists()
+
+
+def test_a_superuser_on_no_desk_sees_no_tips(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Admins are not readers", desk=newsroom.latam).tip
+    make_staff("root", is_superuser=True)
+    client = logged_in_client("root")
+    assert tip.reference.encode() not in client.get("/admin/intake/tip/").content
+    page = client.get(f"/admin/intake/tip/{tip.pk}/change/", follow=True).content
+    assert b"Admins are not readers" not in page
+
+
+def test_reading_a_tip_records_who_and_which(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Audited reading", desk=newsroom.latam).tip
+    page = logged_in_client("latam_coord").get(f"/admin/intake/tip/{tip.pk}/change/").content
+    assert b"Audited reading" in page
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TIP_READ)
+    assert event.actor == newsroom.users["latam_coord"]
+    assert event.tip_id == tip.pk
+    assert event.tip_reference == tip.reference
+
+
+def test_locked_tip_page_explains_in_plain_words(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Locked words", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    del client.cookies["pista_keyring"]
+    response = client.get(f"/admin/intake/tip/{tip.pk}/change/")
+    assert response.status_code == 200
+    assert b"This tip is locked for you" in response.content
+    assert b"Log out and log in again" in response.content
+    assert b"Traceback" not in response.content
+    for form in _ciphertext_forms(tip):
+        assert form not in response.content
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TIP_READ).exists()
+
+
+def test_ciphertext_is_never_listed_searched_or_filtered(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Search me not", desk=newsroom.latam).tip
+    sealed_fields = {"body", "links", "contact", "receipt_lookup", "receipt_public_key"}
+    assert not sealed_fields & set(TipAdmin.list_display)
+    assert not sealed_fields & {f.lstrip("=^@") for f in TipAdmin.search_fields}
+    assert not sealed_fields & {f if isinstance(f, str) else "" for f in TipAdmin.list_filter}
+    client = logged_in_client("editor")
+    listing = client.get("/admin/intake/tip/").content
+    for form in _ciphertext_forms(tip):
+        assert form not in listing
+    assert tip.reference.encode() in client.get(f"/admin/intake/tip/?q={tip.reference}").content
+    assert tip.reference.encode() not in client.get("/admin/intake/tip/?q=Search").content
+
+
+def test_tips_cannot_be_added_or_edited_in_the_admin(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Read only", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    assert client.get("/admin/intake/tip/add/").status_code == 403
+    client.post(f"/admin/intake/tip/{tip.pk}/change/", {"status": "spam"})
+    tip.refresh_from_db()
+    assert tip.status == Tip.Status.NEW
