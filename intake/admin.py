@@ -53,7 +53,9 @@ class TipAdmin(admin.ModelAdmin):
         if tip is not None:
             try:
                 context["tip_content"] = tip_open(
-                    tip=tip, user=request.user, personal_private_key=keyring_from_request(request)  # type: ignore[arg-type]
+                    tip=tip,
+                    user=request.user,
+                    personal_private_key=keyring_from_request(request),  # type: ignore[arg-type]
                 )
             except KeyLocked as exc:
                 context["tip_locked_reason"] = str(exc)

@@ -329,9 +329,15 @@ def unwrap_with_password(blob: bytes, password: str, *, label: bytes) -> bytes:
     ):
         raise FormatError("Password-wrapped value has impossible key-derivation parameters.")
     fields, salt = body[:fields_end], body[_ARGON2_FIELDS.size : fields_end]
-    nonce, ciphertext = body[fields_end : fields_end + _NONCE_BYTES], body[fields_end + _NONCE_BYTES :]
+    nonce, ciphertext = (
+        body[fields_end : fields_end + _NONCE_BYTES],
+        body[fields_end + _NONCE_BYTES :],
+    )
     key = _argon2(
-        password.encode("utf-8"), salt, Argon2Params(memory_kib, iterations, lanes), CONTENT_KEY_BYTES
+        password.encode("utf-8"),
+        salt,
+        Argon2Params(memory_kib, iterations, lanes),
+        CONTENT_KEY_BYTES,
     )
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, _aad(header + fields, label))

@@ -42,9 +42,7 @@ class TipForm(forms.Form):
         label=_("What happened?"),
         max_length=MAX_BODY_LENGTH,
         strip=False,
-        help_text=_(
-            "Tell us what you know: what, where, when, who. Up to 50,000 characters."
-        ),
+        help_text=_("Tell us what you know: what, where, when, who. Up to 50,000 characters."),
         error_messages={
             "required": _("Please tell us what happened: this field cannot be empty."),
             "max_length": _(
@@ -61,7 +59,9 @@ class TipForm(forms.Form):
         empty_label=_("Not sure"),
         help_text=_("Our editors read every tip; choosing a region also sends it to that desk."),
         error_messages={
-            "invalid_choice": _("That region is no longer available. Please choose another one, or 'Not sure'.")
+            "invalid_choice": _(
+                "That region is no longer available. Please choose another one, or 'Not sure'."
+            )
         },
     )
     links = NormalisedTextField(
@@ -112,8 +112,15 @@ class TipForm(forms.Form):
                 params={"max": MAX_LINKS, "count": len(lines)},
             )
         for line in lines:
-            parts = urlsplit(line)
-            if parts.scheme not in {"http", "https"} or not parts.netloc or len(line) > MAX_LINK_LENGTH:
+            try:
+                parts = urlsplit(line)
+            except ValueError:  # an unbalanced IPv6 bracket, e.g. "http://[abc"
+                parts = urlsplit("")
+            if (
+                parts.scheme not in {"http", "https"}
+                or not parts.netloc
+                or len(line) > MAX_LINK_LENGTH
+            ):
                 raise ValidationError(
                     _(
                         "“%(line)s” is not a web address. Each line must start with http:// or "
@@ -126,12 +133,17 @@ class TipForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if "contact" not in cleaned:
+            return cleaned  # the field's own error (e.g. too long) already says what to change
         choice = cleaned.get("contact_choice")
         contact = (cleaned.get("contact") or "").strip()
         if choice == self.CONTACT and not contact:
             self.add_error(
                 "contact",
-                _("You chose to leave contact details: please write them here, or choose to stay anonymous."),
+                _(
+                    "You chose to leave contact details: please write them here, "
+                    "or choose to stay anonymous."
+                ),
             )
         elif choice == self.ANONYMOUS and contact:
             self.add_error(

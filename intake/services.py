@@ -92,7 +92,9 @@ def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Sub
     content_key = crypto.new_content_key()
     tip.body = crypto.encrypt_text(body, content_key, label=labels.tip_field(tip.id, "body"))
     tip.links = crypto.encrypt_text(links, content_key, label=labels.tip_field(tip.id, "links"))
-    tip.contact = crypto.encrypt_text(contact, content_key, label=labels.tip_field(tip.id, "contact"))
+    tip.contact = crypto.encrypt_text(
+        contact, content_key, label=labels.tip_field(tip.id, "contact")
+    )
     tip.save(force_insert=True)
 
     key_label = labels.tip_content_key(tip.id)
@@ -100,7 +102,9 @@ def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Sub
         SealedKey(
             tip=tip,
             desk_key=desk_key,
-            sealed_content_key=crypto.seal(content_key, bytes(desk_key.public_key), label=key_label),
+            sealed_content_key=crypto.seal(
+                content_key, bytes(desk_key.public_key), label=key_label
+            ),
         )
         for desk_key in desk_keys
     ]
@@ -108,7 +112,9 @@ def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Sub
         SealedKey(
             tip=tip,
             recovery_key=recovery,
-            sealed_content_key=crypto.seal(content_key, bytes(recovery.public_key), label=key_label),
+            sealed_content_key=crypto.seal(
+                content_key, bytes(recovery.public_key), label=key_label
+            ),
         )
     )
     SealedKey.objects.bulk_create(seals)
@@ -126,7 +132,9 @@ def decrypt_tip(tip: Tip, content_key: bytes) -> TipContent:
     return TipContent(body=field("body"), links=field("links"), contact=field("contact"))
 
 
-def tip_content_key(*, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None) -> bytes:
+def tip_content_key(
+    *, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None
+) -> bytes:
     """Unseal ``tip``'s content key through one of ``user``'s desk-key grants (flow 2).
 
     Raises :class:`KeyLocked` with a plain reason when the user cannot read it.
@@ -139,7 +147,9 @@ def tip_content_key(*, tip: Tip, user: AbstractBaseUser, personal_private_key: b
     sealed = (
         SealedKey.objects.filter(tip=tip, desk_key__desk__memberships__user=user)
         .select_related("desk_key__desk")
-        .annotate(granted=Exists(DeskKeyGrant.objects.filter(desk_key=OuterRef("desk_key"), user=user)))
+        .annotate(
+            granted=Exists(DeskKeyGrant.objects.filter(desk_key=OuterRef("desk_key"), user=user))
+        )
         .order_by("-granted")
         .first()
     )
@@ -148,10 +158,10 @@ def tip_content_key(*, tip: Tip, user: AbstractBaseUser, personal_private_key: b
             "This tip was not sent to any of your desks. It is readable only by members of "
             "the desks it was sent to."
         )
-    desk_key = sealed.desk_key
-    assert desk_key is not None  # the query above only matches desk-key seals
     desk_private_key = desk_private_key_from_grant(
-        desk_key=desk_key, user=user, personal_private_key=personal_private_key
+        desk_key=sealed.desk_key,  # type: ignore[arg-type]  # the query matched desk-key seals only
+        user=user,
+        personal_private_key=personal_private_key,
     )
     return crypto.unseal(
         bytes(sealed.sealed_content_key), desk_private_key, label=labels.tip_content_key(tip.id)
@@ -163,9 +173,7 @@ def tip_open(*, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | 
     """Decrypt a tip for a desk member and record that they read it."""
     content_key = tip_content_key(tip=tip, user=user, personal_private_key=personal_private_key)
     content = decrypt_tip(tip, content_key)
-    audit(
-        action=AuditEvent.Action.TIP_READ, actor=user, tip_id=tip.pk, tip_reference=tip.reference
-    )
+    audit(action=AuditEvent.Action.TIP_READ, actor=user, tip_id=tip.pk, tip_reference=tip.reference)
     return content
 
 

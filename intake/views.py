@@ -37,5 +37,8 @@ def submit(request: HttpRequest) -> HttpResponse:
         )
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "intake/submit.html", {"form": form, "max_body_length": MAX_BODY_LENGTH}, status=status
+        request,
+        "intake/submit.html",
+        {"form": form, "max_body_length": MAX_BODY_LENGTH},
+        status=status,
     )

@@ -53,9 +53,13 @@ class DeskAdmin(admin.ModelAdmin):
     def key_state(self, desk: Desk) -> str:
         rows = []
         for membership in memberships_with_grant_state(desk):
-            state = _("holds the desk key") if membership.has_grant else _(
-                "PENDING: waits for a member with an unlocked key (or the recovery key) "
-                "to grant the desk key"
+            state = (
+                _("holds the desk key")
+                if membership.has_grant
+                else _(
+                    "PENDING: waits for a member with an unlocked key (or the recovery key) "
+                    "to grant the desk key"
+                )
             )
             rows.append(f"{membership.user} ({membership.get_role_display()}): {state}")
         return "\n".join(rows) or str(_("No members yet."))
@@ -65,7 +69,7 @@ class StaffUserAdmin(UserAdmin):
     """Django's user admin; setting someone else's password replaces their personal key."""
 
     change_password_form = KeyringAdminPasswordChangeForm
-    change_user_password_template = "admin/newsroom/reset_password.html"
+    change_user_password_template = "admin/newsroom/reset_password.html"  # noqa: S105 - a path
 
 
 admin.site.unregister(User)

@@ -20,7 +20,9 @@ class NewsroomAdminSite(admin.AdminSite):
     index_title = _("Newsroom")
     login_form = KeyringAuthenticationForm
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().login(request, extra_context)
         private_key = getattr(request, UNLOCKED_KEY_ATTR, None)
         if private_key is not None and request.user.is_authenticated:

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, PasswordChangeFor
 from django.db import transaction
 
 from .actor import current_actor
-from .services import keyring_reset, keyring_rewrap, keyring_unlock
+from .services import keyring_remove, keyring_reset, keyring_rewrap, keyring_unlock
 
 #: Attribute set on the request when a login unlocked the personal key.
 UNLOCKED_KEY_ATTR = "pista_unlocked_key"
@@ -51,6 +51,10 @@ class KeyringAdminPasswordChangeForm(AdminPasswordChangeForm):
     @transaction.atomic
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
-        password = self.cleaned_data.get("password1") if user.has_usable_password() else None
-        keyring_reset(user=user, new_password=password, actor=current_actor())
+        if user.has_usable_password():
+            keyring_reset(
+                user=user, new_password=self.cleaned_data["password1"], actor=current_actor()
+            )
+        else:
+            keyring_remove(user=user, actor=current_actor())
         return user

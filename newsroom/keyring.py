@@ -18,7 +18,6 @@ import binascii
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 
 from intake import crypto, labels
@@ -66,16 +65,6 @@ def keyring_from_request(request: HttpRequest) -> bytes | None:
         return crypto.decrypt_bytes(blob, cookie_key, label=labels.session_keyring(user.pk))
     except (binascii.Error, ValueError, crypto.CryptoError):
         return None
-
-
-def keyring_is_unlocked(request: HttpRequest) -> bool:
-    return keyring_from_request(request) is not None
-
-
-def keyring_user(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    assert isinstance(user, AbstractBaseUser)
-    return user
 
 
 class KeyringCookieMiddleware:

@@ -32,7 +32,11 @@ def recovery_file_parse(text: str) -> bytes:
     try:
         private_key = base64.b64decode(lines[-1], validate=True)
     except binascii.Error as exc:
-        raise ValueError("The recovery key's last line is not valid base64; the file is damaged.") from exc
+        raise ValueError(
+            "The recovery key's last line is not valid base64; the file is damaged."
+        ) from exc
     if len(private_key) != crypto.PRIVATE_KEY_BYTES:
-        raise ValueError("The recovery key has the wrong length; the file is damaged or incomplete.")
+        raise ValueError(
+            "The recovery key has the wrong length; the file is damaged or incomplete."
+        )
     return private_key

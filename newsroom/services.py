@@ -22,8 +22,8 @@ from .exceptions import (
     NotInitialised,
     WrongRecoveryKey,
 )
-from .roles import ROLE_GROUPS
 from .models import AuditEvent, Desk, DeskKey, DeskKeyGrant, DeskMembership, Keyring, RecoveryKey
+from .roles import ROLE_GROUPS
 
 Action = AuditEvent.Action
 
@@ -74,7 +74,10 @@ def recovery_key_create() -> crypto.KeyPair:
         raise AlreadyInitialised()
     pair = crypto.generate_keypair()
     RecoveryKey.objects.create(public_key=pair.public_key)
-    audit(action=Action.NEWSROOM_INITIALISED, detail=f"fingerprint {crypto.fingerprint(pair.public_key)}")
+    audit(
+        action=Action.NEWSROOM_INITIALISED,
+        detail=f"fingerprint {crypto.fingerprint(pair.public_key)}",
+    )
     return pair
 
 
@@ -83,7 +86,9 @@ def recovery_key_create() -> crypto.KeyPair:
 
 def _store_new_keyring(user: AbstractBaseUser, password: str) -> bytes:
     pair = crypto.generate_keypair()
-    wrapped = crypto.wrap_with_password(pair.private_key, password, label=labels.personal_key(user.pk))
+    wrapped = crypto.wrap_with_password(
+        pair.private_key, password, label=labels.personal_key(user.pk)
+    )
     Keyring.objects.update_or_create(
         user=user, defaults={"public_key": pair.public_key, "wrapped_private_key": wrapped}
     )
@@ -114,9 +119,7 @@ def keyring_unlock(*, user: AbstractBaseUser, password: str) -> bytes:
             bytes(keyring.wrapped_private_key), password, label=labels.personal_key(user.pk)
         )
     except crypto.DecryptionError:
-        private_key = keyring_reset(user=user, new_password=password, actor=None)
-        assert private_key is not None
-        return private_key
+        return keyring_reset(user=user, new_password=password, actor=None)
 
 
 @transaction.atomic
@@ -127,28 +130,30 @@ def keyring_rewrap(*, user: AbstractBaseUser, old_password: str, new_password: s
         keyring_create(user=user, password=new_password)
         return
     label = labels.personal_key(user.pk)
-    private_key = crypto.unwrap_with_password(bytes(keyring.wrapped_private_key), old_password, label=label)
+    private_key = crypto.unwrap_with_password(
+        bytes(keyring.wrapped_private_key), old_password, label=label
+    )
     keyring.wrapped_private_key = crypto.wrap_with_password(private_key, new_password, label=label)
     keyring.save(update_fields=["wrapped_private_key", "updated_at"])
     audit(action=Action.KEYRING_REWRAPPED, actor=user, subject_user=user)
 
 
+def _withdraw_grants(user: AbstractBaseUser) -> int:
+    withdrawn, _ = DeskKeyGrant.objects.filter(user=user).delete()
+    return withdrawn
+
+
 @transaction.atomic
 def keyring_reset(
-    *, user: AbstractBaseUser, new_password: str | None, actor: AbstractBaseUser | None
-) -> bytes | None:
+    *, user: AbstractBaseUser, new_password: str, actor: AbstractBaseUser | None
+) -> bytes:
     """Replace a lost personal key (flow 6) and withdraw every desk-key grant of the user.
 
     Desk memberships stay; each becomes a pending grant until a member holding
-    the desk key (or the recovery key) grants it again. With ``new_password``
-    ``None`` (password login disabled) the keyring is removed, not replaced.
+    the desk key (or the recovery key) grants it again.
     """
-    withdrawn, _ = DeskKeyGrant.objects.filter(user=user).delete()
-    if new_password is None:
-        Keyring.objects.filter(user=user).delete()
-        private_key = None
-    else:
-        private_key = _store_new_keyring(user, new_password)
+    withdrawn = _withdraw_grants(user)
+    private_key = _store_new_keyring(user, new_password)
     audit(
         action=Action.KEYRING_RESET,
         actor=actor,
@@ -156,6 +161,19 @@ def keyring_reset(
         detail=f"{withdrawn} desk key grant(s) withdrawn",
     )
     return private_key
+
+
+@transaction.atomic
+def keyring_remove(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> None:
+    """Remove the personal key of a user whose password login was disabled."""
+    withdrawn = _withdraw_grants(user)
+    Keyring.objects.filter(user=user).delete()
+    audit(
+        action=Action.KEYRING_RESET,
+        actor=actor,
+        subject_user=user,
+        detail=f"password login disabled; {withdrawn} desk key grant(s) withdrawn",
+    )
 
 
 # --- desks and desk keys ---------------------------------------------------------------
@@ -203,7 +221,9 @@ def _grant(desk_key: DeskKey, user: AbstractBaseUser, desk_private_key: bytes) -
     if keyring is None:
         raise MissingKeyring(user.get_username())
     wrapped = crypto.seal(
-        desk_private_key, bytes(keyring.public_key), label=labels.desk_key_grant(desk_key.id, user.pk)
+        desk_private_key,
+        bytes(keyring.public_key),
+        label=labels.desk_key_grant(desk_key.id, user.pk),
     )
     grant, _ = DeskKeyGrant.objects.update_or_create(
         desk_key=desk_key, user=user, defaults={"wrapped_private_key": wrapped}

@@ -9,8 +9,6 @@ constants, and by any test marked ``real_kdf``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from intake import crypto
@@ -35,5 +33,5 @@ def _secure_cookie_settings(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def newsroom(db: None) -> Iterator[Newsroom]:
-    yield make_newsroom()
+def newsroom(db: None) -> Newsroom:
+    return make_newsroom()

@@ -34,7 +34,9 @@ class Newsroom:
     europe: Desk
     users: dict[str, Any] = field(default_factory=dict)
 
-    def submit(self, body: str = "A tip", *, desk: Desk | None = None, links: str = "", contact: str = "") -> Submission:
+    def submit(
+        self, body: str = "A tip", *, desk: Desk | None = None, links: str = "", contact: str = ""
+    ) -> Submission:
         return tip_submit(body=body, links=links, contact=contact, desk=desk)
 
 
@@ -44,13 +46,17 @@ def make_newsroom() -> Newsroom:
         name: make_staff(name)
         for name in ("editor", "latam_coord", "latam_journalist", "europe_journalist")
     }
-    general = desk_create(name="Editors", slug="general", is_general=True, members=[(users["editor"], "editor")])
+    general = desk_create(
+        name="Editors", slug="general", is_general=True, members=[(users["editor"], "editor")]
+    )
     latam = desk_create(
         name="Latin America",
         slug="latam",
         members=[(users["latam_coord"], "coordinator"), (users["latam_journalist"], "journalist")],
     )
-    europe = desk_create(name="Europe", slug="europe", members=[(users["europe_journalist"], "journalist")])
+    europe = desk_create(
+        name="Europe", slug="europe", members=[(users["europe_journalist"], "journalist")]
+    )
     return Newsroom(recovery=recovery, general=general, latam=latam, europe=europe, users=users)
 
 

@@ -88,8 +88,12 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
 
 
 @pytest.fixture
-def e2e_newsroom(transactional_db: None) -> Newsroom:
-    """``tests.conftest.newsroom`` for the live server, which needs committed data."""
+def e2e_newsroom(transactional_db: None, django_db_serialized_rollback: None) -> Newsroom:
+    """``tests.conftest.newsroom`` for the live server, which needs committed data.
+
+    A transactional test ends by emptying every table, including the role groups that
+    a data migration created; serialized rollback puts them back before the next test.
+    """
     return make_newsroom()
 
 

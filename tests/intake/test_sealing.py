@@ -35,7 +35,9 @@ def test_tip_is_sealed_to_general_regional_and_recovery_keys(newsroom: Newsroom)
 
 def test_not_sure_goes_to_the_general_desk_only(newsroom: Newsroom) -> None:
     tip = newsroom.submit("No region", desk=None).tip
-    desks = {s.desk_key.desk.slug for s in SealedKey.objects.filter(tip=tip, desk_key__isnull=False)}
+    desks = {
+        s.desk_key.desk.slug for s in SealedKey.objects.filter(tip=tip, desk_key__isnull=False)
+    }
     assert desks == {"general"}
     with pytest.raises(KeyLocked, match="not sent to any of your desks"):
         tip_content_key(
@@ -47,7 +49,9 @@ def test_not_sure_goes_to_the_general_desk_only(newsroom: Newsroom) -> None:
 
 def test_tip_body_is_not_stored_in_plaintext(newsroom: Newsroom) -> None:
     canary = "CANARY-7f3a-plaintext-check"
-    tip = newsroom.submit(canary, desk=newsroom.latam, links="https://x.example/" + canary, contact=canary).tip
+    tip = newsroom.submit(
+        canary, desk=newsroom.latam, links="https://x.example/" + canary, contact=canary
+    ).tip
     tip.refresh_from_db()
     for field in (tip.body, tip.links, tip.contact):
         assert canary.encode() not in bytes(field)
@@ -69,7 +73,11 @@ def test_the_accepting_path_needs_no_private_key(newsroom: Newsroom, monkeypatch
 
 def test_submission_time_is_rounded_to_the_hour(newsroom: Newsroom) -> None:
     tip = newsroom.submit("When?").tip
-    assert (tip.received_at.minute, tip.received_at.second, tip.received_at.microsecond) == (0, 0, 0)
+    assert (tip.received_at.minute, tip.received_at.second, tip.received_at.microsecond) == (
+        0,
+        0,
+        0,
+    )
 
 
 def test_without_a_general_desk_the_tip_is_refused_not_half_stored(db) -> None:
@@ -92,7 +100,11 @@ def test_database_and_settings_alone_cannot_open_any_tip(newsroom: Newsroom) -> 
     for sealed in SealedKey.objects.filter(tip=tip):
         for candidate in stored_keys:
             with pytest.raises(crypto.CryptoError):
-                crypto.unseal(bytes(sealed.sealed_content_key), candidate[: crypto.PRIVATE_KEY_BYTES], label=label)
+                crypto.unseal(
+                    bytes(sealed.sealed_content_key),
+                    candidate[: crypto.PRIVATE_KEY_BYTES],
+                    label=label,
+                )
     with pytest.raises(KeyLocked, match="not unlocked"):
         tip_content_key(tip=tip, user=newsroom.users["editor"], personal_private_key=None)
 
@@ -100,7 +112,9 @@ def test_database_and_settings_alone_cannot_open_any_tip(newsroom: Newsroom) -> 
 @pytest.mark.parametrize("reader", ["editor", "latam_coord", "latam_journalist"])
 def test_members_of_the_sealed_desks_can_read(newsroom: Newsroom, reader: str) -> None:
     tip = newsroom.submit("Readable by its desks", desk=newsroom.latam, contact="signal: @x").tip
-    content = tip_open(tip=tip, user=newsroom.users[reader], personal_private_key=_personal(newsroom, reader))
+    content = tip_open(
+        tip=tip, user=newsroom.users[reader], personal_private_key=_personal(newsroom, reader)
+    )
     assert content.body == "Readable by its desks"
     assert content.contact == "signal: @x"
     event = AuditEvent.objects.get(action=AuditEvent.Action.TIP_READ, actor=newsroom.users[reader])
@@ -157,15 +171,25 @@ def test_removed_member_cannot_open_tips_after_rotation(newsroom: Newsroom) -> N
     new_seal = SealedKey.objects.get(tip=new_tip, desk_key__desk=newsroom.latam)
     assert new_seal.desk_key_id == new_key.pk
     with pytest.raises(crypto.DecryptionError):
-        crypto.unseal(bytes(new_seal.sealed_content_key), kept_old_private, label=labels.tip_content_key(new_tip.id))
+        crypto.unseal(
+            bytes(new_seal.sealed_content_key),
+            kept_old_private,
+            label=labels.tip_content_key(new_tip.id),
+        )
     with pytest.raises(KeyLocked):
         tip_open(tip=new_tip, user=journalist, personal_private_key=removed_personal)
 
     # The coordinator still reads both: the old tip through the retired key, the new one directly.
     coord_personal = _personal(newsroom, "latam_coord")
     coordinator = newsroom.users["latam_coord"]
-    assert tip_open(tip=old_tip, user=coordinator, personal_private_key=coord_personal).body == "Before removal"
-    assert tip_open(tip=new_tip, user=coordinator, personal_private_key=coord_personal).body == "After removal"
+    assert (
+        tip_open(tip=old_tip, user=coordinator, personal_private_key=coord_personal).body
+        == "Before removal"
+    )
+    assert (
+        tip_open(tip=new_tip, user=coordinator, personal_private_key=coord_personal).body
+        == "After removal"
+    )
 
 
 def test_reseal_moves_old_tips_in_batches_then_drops_the_retired_key(newsroom: Newsroom) -> None:
@@ -175,27 +199,53 @@ def test_reseal_moves_old_tips_in_batches_then_drops_the_retired_key(newsroom: N
     old_private = desk_private_key_from_grant(
         desk_key=old_key, user=coordinator, personal_private_key=_personal(newsroom, "latam_coord")
     )
-    new_key = desk_member_remove(desk=newsroom.latam, user=newsroom.users["latam_journalist"], actor=None)
+    new_key = desk_member_remove(
+        desk=newsroom.latam, user=newsroom.users["latam_journalist"], actor=None
+    )
 
-    assert desk_reseal_batch(old_key=old_key, old_private_key=old_private, actor=coordinator, batch_size=2) == 2
+    assert (
+        desk_reseal_batch(
+            old_key=old_key, old_private_key=old_private, actor=coordinator, batch_size=2
+        )
+        == 2
+    )
     assert SealedKey.objects.filter(desk_key=old_key).count() == 3
-    assert desk_reseal_batch(old_key=old_key, old_private_key=old_private, actor=coordinator, batch_size=2) == 2
-    assert desk_reseal_batch(old_key=old_key, old_private_key=old_private, actor=coordinator, batch_size=2) == 1
+    assert (
+        desk_reseal_batch(
+            old_key=old_key, old_private_key=old_private, actor=coordinator, batch_size=2
+        )
+        == 2
+    )
+    assert (
+        desk_reseal_batch(
+            old_key=old_key, old_private_key=old_private, actor=coordinator, batch_size=2
+        )
+        == 1
+    )
     assert not DeskKey.objects.filter(pk=old_key.pk).exists()
     assert SealedKey.objects.filter(desk_key=new_key).count() == 5
     personal = _personal(newsroom, "latam_coord")
     for i, tip in enumerate(tips):
-        assert tip_open(tip=tip, user=coordinator, personal_private_key=personal).body == f"Old tip {i}"
+        assert (
+            tip_open(tip=tip, user=coordinator, personal_private_key=personal).body
+            == f"Old tip {i}"
+        )
 
 
 def test_reseal_with_the_wrong_key_changes_nothing(newsroom: Newsroom) -> None:
     newsroom.submit("Stays put", desk=newsroom.latam)
     old_key = desk_key_active(newsroom.latam)
     desk_member_remove(desk=newsroom.latam, user=newsroom.users["latam_journalist"], actor=None)
-    before = list(SealedKey.objects.filter(desk_key=old_key).values_list("sealed_content_key", flat=True))
+    before = list(
+        SealedKey.objects.filter(desk_key=old_key).values_list("sealed_content_key", flat=True)
+    )
     with pytest.raises(crypto.DecryptionError):
-        desk_reseal_batch(old_key=old_key, old_private_key=crypto.generate_keypair().private_key, actor=None)
-    after = list(SealedKey.objects.filter(desk_key=old_key).values_list("sealed_content_key", flat=True))
+        desk_reseal_batch(
+            old_key=old_key, old_private_key=crypto.generate_keypair().private_key, actor=None
+        )
+    after = list(
+        SealedKey.objects.filter(desk_key=old_key).values_list("sealed_content_key", flat=True)
+    )
     assert [bytes(b) for b in before] == [bytes(a) for a in after]
 
 

@@ -14,8 +14,13 @@ from tests.factories import Newsroom, logged_in_client
 def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroom) -> None:
     response = client.post(
         "/",
-        {"body": "The mayor's brother owns the contractor.", "desk": newsroom.latam.pk,
-         "links": "", "contact_choice": "anonymous", "contact": ""},
+        {
+            "body": "The mayor's brother owns the contractor.",
+            "desk": newsroom.latam.pk,
+            "links": "",
+            "contact_choice": "anonymous",
+            "contact": "",
+        },
     )
     assert response.status_code == 200
     assert re.search(rb"received", response.content)

@@ -133,7 +133,12 @@ def test_admin_reset_removes_access_until_regranted_by_recovery(newsroom: Newsro
     assert b"They lose access to every desk" in form_page.content
     response = admin_client.post(
         f"/admin/auth/user/{journalist.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true", "set_usable_password": "true"},
+        {
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "usable_password": "true",
+            "set_usable_password": "true",
+        },
     )
     assert response.status_code == 302
     assert not DeskKeyGrant.objects.filter(user=journalist).exists()
@@ -166,9 +171,13 @@ def test_a_member_with_an_unlocked_key_can_regrant(newsroom: Newsroom) -> None:
     coordinator = newsroom.users["latam_coord"]
     coord_personal = keyring_unlock(user=coordinator, password=PASSWORD)
     desk_private = desk_private_key_from_grant(
-        desk_key=desk_key_active(newsroom.latam), user=coordinator, personal_private_key=coord_personal
+        desk_key=desk_key_active(newsroom.latam),
+        user=coordinator,
+        personal_private_key=coord_personal,
     )
-    desk_key_grant(desk=newsroom.latam, user=journalist, desk_private_key=desk_private, actor=coordinator)
+    desk_key_grant(
+        desk=newsroom.latam, user=journalist, desk_private_key=desk_private, actor=coordinator
+    )
     assert tip_content_key(tip=tip, user=journalist, personal_private_key=new_personal)
 
 

@@ -56,10 +56,14 @@ class Command(BaseCommand):
                     desk_key=old_key, recovery_private_key=recovery_private_key
                 )
                 while True:
-                    count = desk_reseal_batch(old_key=old_key, old_private_key=old_private, actor=None)
+                    count = desk_reseal_batch(
+                        old_key=old_key, old_private_key=old_private, actor=None
+                    )
                     moved += count
                     if count < RESEAL_BATCH_SIZE:
                         break
         except NewsroomError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Removed {user} from {desk}; re-sealed {moved} tip(s) to the new desk key.")
+        self.stdout.write(
+            f"Removed {user} from {desk}; re-sealed {moved} tip(s) to the new desk key."
+        )

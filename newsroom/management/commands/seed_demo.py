@@ -14,7 +14,7 @@ from newsroom.models import Desk, RecoveryKey
 from newsroom.recovery_file import recovery_file_render
 from newsroom.services import desk_create, keyring_create, recovery_key_create
 
-DEMO_PASSWORD = "pista-demo-2026"
+DEMO_PASSWORD = "pista-demo-2026"  # noqa: S105 - published on purpose; DEBUG only
 REGIONAL_DESKS = (
     ("Latin America", "latam", "Spanish, Portuguese"),
     ("Maghreb", "maghreb", "Arabic, French"),
@@ -40,7 +40,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("seed_demo is for development only; it refuses to run with DEBUG off.")
+            raise CommandError(
+                "seed_demo is for development only; it refuses to run with DEBUG off."
+            )
         if RecoveryKey.objects.exists():
             self.stdout.write("Demo data already present; keeping it.")
         else:
@@ -66,13 +68,18 @@ class Command(BaseCommand):
         key_path.chmod(0o600)
 
         staff("admin", superuser=True)
-        desk_create(name="Editors", slug="general", is_general=True, members=[(staff("editor"), "editor")])
+        desk_create(
+            name="Editors", slug="general", is_general=True, members=[(staff("editor"), "editor")]
+        )
         for name, slug, languages in REGIONAL_DESKS:
             desk_create(
                 name=name,
                 slug=slug,
                 description=f"Working languages: {languages}.",
-                members=[(staff(f"{slug}-coordinator"), "coordinator"), (staff(f"{slug}-journalist"), "journalist")],
+                members=[
+                    (staff(f"{slug}-coordinator"), "coordinator"),
+                    (staff(f"{slug}-journalist"), "journalist"),
+                ],
             )
         for slug, body in DEMO_TIPS:
             desk = Desk.objects.get(slug=slug) if slug else None
@@ -80,7 +87,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeded demo data. Demo recovery key: {key_path}")
 
     def _print_logins(self) -> None:
-        self.stdout.write("Demo logins (all with the password %r):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (all with the password {DEMO_PASSWORD!r}):")
         self.stdout.write("  editor                 general desk: triages every tip")
         for _name, slug, _languages in REGIONAL_DESKS:
             self.stdout.write(f"  {slug}-coordinator, {slug}-journalist")

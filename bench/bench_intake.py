@@ -1,0 +1,490 @@
+"""Measure what sealing adds to a tip submission, against the same request saving plaintext.
+
+Run from the repository root (a default run takes about a minute)::
+
+    DEBUG=true .venv/bin/python -m bench.bench_intake [--rounds N] [--database-url URL]
+
+Without ``--database-url`` the run uses a throwaway SQLite file in a temporary
+folder. With ``--database-url postgres://USER@HOST:PORT/NAME`` it creates the
+database NAME (``pista_bench_<pid>`` when the URL names none), refuses to touch
+one that already exists, and drops it at the end.
+
+Everything is measured in the same run, with the production Argon2id and HPKE
+parameters:
+
+1. the sealing cost per tip: the crypto of ``intake.services.tip_submit`` minus
+   the receipt passphrase derivation (a new content key, three fields encrypted,
+   the content key sealed to the general desk, a regional desk and the recovery key);
+2. the server time of a real POST to ``/`` through Django's test client (all
+   middleware, form validation, ``tip_submit``, the receipt page), sealed;
+3. the same request with plaintext storage, a baseline defined only here: while
+   it runs, ``intake.crypto.encrypt_text`` returns the UTF-8 text, ``seal`` and
+   ``new_content_key`` do nothing, and no sealed-key rows are written (a
+   plaintext tip line would have none). Everything else runs unchanged.
+
+The receipt passphrase derivation (Argon2id, about 0.2 s) is part of both
+variants, since a plaintext tip line would still have to hash the receipt. A
+second comparison stubs it out in both variants so the sealing overhead can also
+be read against the rest of the request. Sealed and baseline requests are
+interleaved, alternating which goes first, after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import hashlib
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from time import perf_counter_ns
+from typing import Any
+from unittest import mock
+from urllib.parse import urlsplit, urlunsplit
+
+#: The issue's target: sealing may add at most this much to a submission's server time.
+TARGET_OVERHEAD = 0.10
+
+#: A typical tip: about 2,000 characters of prose, two links and a contact line.
+_PARAGRAPH = (
+    "Since March the regional water authority has been paying invoices to a company "
+    "registered at the home address of the deputy director's brother-in-law. I work in "
+    "accounts and have copies of eleven invoices for pipe repairs in San Martín and "
+    "Villa Ñuñoa that, as far as any of the crews know, never took place. "
+)
+TIP_BODY = (_PARAGRAPH * 8)[:2000]
+TIP_LINKS = "https://example.org/tenders/2026-114\nhttps://example.org/registry/company/88213"
+TIP_CONTACT = "Signal: quiet.heron.42"
+
+
+# --- setting up: database, Django, newsroom ---------------------------------------------
+
+
+def _sqlite_database() -> tuple[str, Callable[[], None]]:
+    folder = tempfile.mkdtemp(prefix="pista-bench-")
+    return f"sqlite:///{folder}/bench.sqlite3", lambda: shutil.rmtree(folder, ignore_errors=True)
+
+
+def _postgres_database(url: str) -> tuple[str, Callable[[], None]]:
+    """Create a fresh database named by ``url`` (or ``pista_bench_<pid>``) and return a dropper."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or f"pista_bench_{os.getpid()}"
+    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            raise SystemExit(
+                f"The database {name!r} already exists. The benchmark only runs on a database "
+                "it creates (and drops afterwards): give another name, or none in the URL."
+            )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(maintenance_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+    return urlunsplit(parts._replace(path="/" + name)), drop
+
+
+def _setup_django(database_url: str, data_dir: str) -> None:
+    """Configure Django for the benchmark; must run before anything imports a model."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
+    # DEBUG=true only lets the settings load without production secrets.
+    os.environ["DEBUG"] = "true"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["PISTA_DATA_DIR"] = data_dir
+    # WhiteNoise warns that collectstatic never ran; the tip pages need no static file here.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # Time the request as production runs it: no query log, no template debugging.
+    # Switched off before anything (system checks included) builds a template engine.
+    settings.DEBUG = False
+
+
+@dataclass(frozen=True)
+class Newsroom:
+    """What the benchmark needs from the newsroom it initialises."""
+
+    recovery_private_key: bytes
+    recipient_public_keys: tuple[bytes, ...]  # general desk, regional desk, recovery
+    regional_desk_pk: int
+
+
+def _initialise_newsroom() -> Newsroom:
+    from django.core.management import call_command
+
+    from newsroom.models import DeskKey
+    from newsroom.services import desk_create, recovery_key_create
+
+    call_command("migrate", verbosity=0)
+    recovery = recovery_key_create()
+    general = desk_create(name="Editors", slug="general", is_general=True)
+    regional = desk_create(name="Latin America", slug="latam")
+
+    def desk_public_key(desk: Any) -> bytes:
+        return bytes(DeskKey.objects.get(desk=desk, retired_at__isnull=True).public_key)
+
+    return Newsroom(
+        recovery_private_key=recovery.private_key,
+        recipient_public_keys=(
+            desk_public_key(general),
+            desk_public_key(regional),
+            recovery.public_key,
+        ),
+        regional_desk_pk=regional.pk,
+    )
+
+
+# --- statistics -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    median_ns: float
+    p95_ns: float
+    n: int
+
+
+def _summarise(samples_ns: Sequence[int]) -> Summary:
+    p95 = statistics.quantiles(samples_ns, n=20, method="inclusive")[18]
+    return Summary(median_ns=statistics.median(samples_ns), p95_ns=p95, n=len(samples_ns))
+
+
+# --- 1. sealing cost per tip ---------------------------------------------------------------
+
+
+def _measure_sealing(newsroom: Newsroom, iterations: int) -> dict[str, list[int]]:
+    """Time the crypto of ``tip_submit`` minus the receipt derivation, split in its two parts."""
+    from intake import crypto, labels
+
+    fields: tuple[tuple[labels.TipField, str], ...] = (
+        ("body", TIP_BODY),
+        ("links", TIP_LINKS),
+        ("contact", TIP_CONTACT),
+    )
+    samples: dict[str, list[int]] = {"total": [], "encrypt": [], "seal": []}
+    for _ in range(iterations // 10):  # warm-up
+        _seal_one_tip(newsroom, fields)
+    gc.collect()
+    for _ in range(iterations):
+        encrypt_ns, seal_ns = _seal_one_tip(newsroom, fields)
+        samples["encrypt"].append(encrypt_ns)
+        samples["seal"].append(seal_ns)
+        samples["total"].append(encrypt_ns + seal_ns)
+    return samples
+
+
+def _seal_one_tip(newsroom: Newsroom, fields: Sequence[tuple[Any, str]]) -> tuple[int, int]:
+    """Do what ``tip_submit`` does to one tip's content; return (encrypt, seal) in ns."""
+    from intake import crypto, labels
+
+    tip_id = uuid.uuid4()
+    start = perf_counter_ns()
+    content_key = crypto.new_content_key()
+    for name, text in fields:
+        crypto.encrypt_text(text, content_key, label=labels.tip_field(tip_id, name))
+    encrypted = perf_counter_ns()
+    key_label = labels.tip_content_key(tip_id)
+    for public_key in newsroom.recipient_public_keys:
+        crypto.seal(content_key, public_key, label=key_label)
+    sealed = perf_counter_ns()
+    return encrypted - start, sealed - encrypted
+
+
+# --- 2 and 3. server time of a submission, sealed and plaintext -----------------------
+
+
+class _NoSealedKey:
+    """Stands in for ``SealedKey`` in the baseline: a plaintext tip line stores no sealed keys."""
+
+    def __init__(self, **_fields: Any) -> None:
+        pass
+
+    class objects:  # noqa: N801 - mirrors the model manager it replaces
+        @staticmethod
+        def bulk_create(rows: list[Any]) -> list[Any]:
+            return rows
+
+
+@contextlib.contextmanager
+def _plaintext_storage() -> Iterator[None]:
+    """Make ``tip_submit`` store its fields in plain, with no content key and no seals."""
+    from intake import crypto, services
+
+    def plain_text(text: str, key: bytes, *, label: bytes) -> bytes:
+        return text.encode("utf-8")
+
+    def no_seal(plaintext: bytes, public_key: bytes, *, label: bytes) -> bytes:
+        return plaintext
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.object(crypto, "new_content_key", lambda: b""))
+        stack.enter_context(mock.patch.object(crypto, "encrypt_text", plain_text))
+        stack.enter_context(mock.patch.object(crypto, "seal", no_seal))
+        stack.enter_context(mock.patch.object(services, "SealedKey", _NoSealedKey))
+        yield
+
+
+@contextlib.contextmanager
+def _cheap_receipt() -> Iterator[None]:
+    """Replace the Argon2id receipt derivation with a cheap, deterministic stand-in."""
+    from intake import crypto
+
+    keypair = crypto.generate_keypair()  # one fixed pair: the stand-in skips ML-KEM keygen too
+
+    def derive(normalised_passphrase: str) -> crypto.ReceiptSecrets:
+        digest = hashlib.sha256(b"bench-receipt:" + normalised_passphrase.encode()).digest()
+        return crypto.ReceiptSecrets(lookup=digest, keypair=keypair)
+
+    with mock.patch.object(crypto, "derive_receipt_secrets", derive):
+        yield
+
+
+class _TimedClient:
+    """Django's test client, timing only the server side: middleware, view and render."""
+
+    def __init__(self) -> None:
+        from django.test import Client
+
+        self.client = Client()
+        self.last_ns = 0
+        inner = self.client.handler.get_response
+
+        def timed(request: Any) -> Any:
+            start = perf_counter_ns()
+            try:
+                return inner(request)
+            finally:
+                self.last_ns = perf_counter_ns() - start
+
+        self.client.handler.get_response = timed  # type: ignore[method-assign]
+
+    def submit(self, form: dict[str, str]) -> int:
+        response = self.client.post("/", form)
+        if response.status_code != 200 or b'class="passphrase-line"' not in response.content:
+            raise RuntimeError(f"The submission failed (HTTP {response.status_code}).")
+        return self.last_ns
+
+
+@dataclass(frozen=True)
+class Comparison:
+    sealed: list[int]
+    baseline: list[int]
+
+    @property
+    def overhead(self) -> float:
+        baseline = statistics.median(self.baseline)
+        return (statistics.median(self.sealed) - baseline) / baseline
+
+    @property
+    def paired_difference_ns(self) -> float:
+        return statistics.median(s - b for s, b in zip(self.sealed, self.baseline, strict=True))
+
+
+def _compare(
+    client: _TimedClient, form: dict[str, str], *, rounds: int, warmup: int
+) -> Comparison:
+    """Time ``rounds`` sealed/baseline pairs, alternating which of the two goes first."""
+    variants: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
+        "sealed": contextlib.nullcontext,
+        "baseline": _plaintext_storage,
+    }
+    samples: dict[str, list[int]] = {"sealed": [], "baseline": []}
+    gc.collect()
+    for index in range(warmup + rounds):
+        order = ("sealed", "baseline") if index % 2 == 0 else ("baseline", "sealed")
+        for variant in order:
+            with variants[variant]():
+                elapsed = client.submit(form)
+            if index >= warmup:
+                samples[variant].append(elapsed)
+    return Comparison(sealed=samples["sealed"], baseline=samples["baseline"])
+
+
+def _check_what_was_stored(newsroom: Newsroom, sealed: int, baseline: int) -> None:
+    """Prove the two variants did what they claim: sealed tips open, baseline tips are plain."""
+    from django.db.models import Count
+
+    from intake import crypto, labels
+    from intake.models import Tip
+    from intake.services import decrypt_tip
+
+    tips = Tip.objects.annotate(seals=Count("sealed_keys"))
+    assert tips.filter(seals=len(newsroom.recipient_public_keys)).count() == sealed
+    assert tips.filter(seals=0).count() == baseline
+    assert all(bytes(tip.body) == TIP_BODY.encode() for tip in tips.filter(seals=0)[:5])
+    tip = tips.filter(seals=len(newsroom.recipient_public_keys)).first()
+    assert tip is not None
+    assert TIP_BODY.encode() not in bytes(tip.body)
+    recovery_seal = tip.sealed_keys.get(recovery_key__isnull=False)
+    content_key = crypto.unseal(
+        bytes(recovery_seal.sealed_content_key),
+        newsroom.recovery_private_key,
+        label=labels.tip_content_key(tip.id),
+    )
+    assert decrypt_tip(tip, content_key).body == TIP_BODY
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def _machine() -> list[tuple[str, str]]:
+    from django.db import connection
+
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal:")), "0")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0]}"
+    else:
+        database = f"SQLite {sqlite3.sqlite_version} (file in {tempfile.gettempdir()})"
+    return [
+        ("CPU", cpu),
+        ("cores", str(os.cpu_count())),
+        ("memory", f"{int(memory) / 1024**2:.1f} GiB"),
+        ("OS", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        ("cryptography", metadata.version("cryptography")),
+        ("Django", metadata.version("django")),
+        ("database", database),
+    ]
+
+
+def _row(metric: str, summary: Summary, unit: str) -> str:
+    scale, fmt = (1_000, "{:,.0f} µs") if unit == "us" else (1_000_000, "{:,.2f} ms")
+    median, p95 = fmt.format(summary.median_ns / scale), fmt.format(summary.p95_ns / scale)
+    return f"| {metric} | {median} | {p95} | {summary.n} |"
+
+
+def _verdict(comparison: Comparison) -> str:
+    overhead = comparison.overhead
+    verdict = "PASS" if overhead <= TARGET_OVERHEAD else "FAIL"
+    return (
+        f"{overhead:+.2%} (median paired difference {comparison.paired_difference_ns / 1000:+,.0f} µs)"
+        f" | {verdict} |"
+    )
+
+
+def _report(
+    sealing: dict[str, list[int]], real: Comparison, cheap: Comparison, seconds: float
+) -> str:
+    lines = [f"Pista intake benchmark, {date.today().isoformat()}", ""]
+    lines += ["| machine | |", "| --- | --- |"]
+    lines += [f"| {name} | {value} |" for name, value in _machine()]
+    lines += ["", "| metric | median | p95 | n |", "| --- | ---: | ---: | ---: |"]
+    lines.append(_row("sealing per tip (content key + 3 fields + 3 seals)", _summarise(sealing["total"]), "us"))
+    lines.append(_row("  of which: content key + 3 × AES-256-GCM", _summarise(sealing["encrypt"]), "us"))
+    lines.append(_row("  of which: 3 × HPKE seal (ML-KEM-768 + X25519)", _summarise(sealing["seal"]), "us"))
+    for title, comparison in (("receipt Argon2id real", real), ("receipt derivation stubbed", cheap)):
+        lines.append(_row(f"submission, {title}: sealed", _summarise(comparison.sealed), "ms"))
+        lines.append(_row(f"submission, {title}: plaintext baseline", _summarise(comparison.baseline), "ms"))
+    lines += [
+        "",
+        f"| sealing overhead on server time (target ≤ {TARGET_OVERHEAD:.0%}) | overhead of medians | result |",
+        "| --- | ---: | --- |",
+        f"| receipt Argon2id real in both (the request as deployed) | {_verdict(real)}",
+        f"| receipt derivation stubbed in both (the rest of the request) | {_verdict(cheap)}",
+        "",
+        f"Run took {seconds:.0f} s.",
+    ]
+    return "\n".join(lines)
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.bench_intake",
+        description="Measure the cost of sealing a tip against the same request saving plaintext.",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=40,
+        help="sealed/baseline pairs with the real receipt Argon2id (default 40; ~0.5 s each)",
+    )
+    parser.add_argument(
+        "--fast-rounds", type=int, default=None,
+        help="pairs with the receipt derivation stubbed (default 15 × --rounds)",
+    )
+    parser.add_argument(
+        "--seal-iterations", type=int, default=3000,
+        help="iterations of the sealing micro-benchmark (default 3000)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="postgres://USER@HOST:PORT/NAME: create NAME, run there, drop it (default: temporary SQLite)",
+    )
+    args = parser.parse_args(argv)
+    if args.fast_rounds is None:
+        args.fast_rounds = 15 * args.rounds
+    if min(args.rounds, args.fast_rounds) < 2 or args.seal_iterations < 2:
+        parser.error("--rounds, --fast-rounds and --seal-iterations need at least 2 samples each")
+    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must be a postgres:// URL (SQLite is the default)")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    started = perf_counter_ns()
+    data_dir = tempfile.mkdtemp(prefix="pista-bench-data-")
+    if args.database_url:
+        database_url, drop_database = _postgres_database(args.database_url)
+    else:
+        database_url, drop_database = _sqlite_database()
+    try:
+        _setup_django(database_url, data_dir)
+        newsroom = _initialise_newsroom()
+        print("Measuring the sealing cost per tip…", file=sys.stderr)
+        sealing = _measure_sealing(newsroom, args.seal_iterations)
+        client = _TimedClient()
+        form = {
+            "body": TIP_BODY,
+            "desk": str(newsroom.regional_desk_pk),
+            "links": TIP_LINKS,
+            "contact_choice": "contact",
+            "contact": TIP_CONTACT,
+        }
+        print(f"Timing {args.rounds} pairs of submissions (receipt Argon2id real)…", file=sys.stderr)
+        real = _compare(client, form, rounds=args.rounds, warmup=3)
+        print(f"Timing {args.fast_rounds} pairs (receipt derivation stubbed)…", file=sys.stderr)
+        with _cheap_receipt():
+            cheap = _compare(client, form, rounds=args.fast_rounds, warmup=30)
+        submitted = args.rounds + 3 + args.fast_rounds + 30
+        _check_what_was_stored(newsroom, sealed=submitted, baseline=submitted)
+        seconds = (perf_counter_ns() - started) / 1e9
+        print(_report(sealing, real, cheap, seconds))
+    finally:
+        drop_database()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
