@@ -41,3 +41,13 @@ def desk_key_grant(desk_key_id: UUID, user_id: int) -> bytes:
 def desk_key_recovery(desk_key_id: UUID) -> bytes:
     """Label for a desk private key sealed to the newsroom recovery key."""
     return f"desk-key-recovery:v1:{desk_key_id}".encode()
+
+
+def status_reason(tip_id: UUID, change_id: UUID) -> bytes:
+    """Label for the reason of one status change, under the tip's content key."""
+    return f"tip-status-reason:v1:{tip_id}:{change_id}".encode()
+
+
+def note(tip_id: UUID, note_id: UUID) -> bytes:
+    """Label for an internal note, under the tip's content key."""
+    return f"tip-note:v1:{tip_id}:{note_id}".encode()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,12 @@ from django.utils.translation import gettext_lazy as _
 class Tip(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
+        IN_REVIEW = "in_review", _("In review")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        SPAM = "spam", _("Spam")
+        DUPLICATE = "duplicate", _("Duplicate")
+        ARCHIVED = "archived", _("Archived")
 
     #: Random, so primary keys reveal neither order nor volume.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -38,6 +45,25 @@ class Tip(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
     )
     has_contact = models.BooleanField(_("contact details left"), default=False, editable=False)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_tips",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    #: Set when the reader writes back; cleared when a desk member reads the conversation.
+    has_unread_reply = models.BooleanField(_("unread reply from the reader"), default=False)
     body = models.BinaryField(editable=False)
     links = models.BinaryField(editable=False)
     contact = models.BinaryField(editable=False)
@@ -49,6 +75,11 @@ class Tip(models.Model):
     class Meta:
         ordering: ClassVar = ["received_at"]
         verbose_name = _("tip")
+        indexes: ClassVar = [
+            # The queue: tips needing action, oldest first, per desk.
+            models.Index(fields=["status", "received_at"], name="tip_queue_idx"),
+            models.Index(fields=["desk", "status", "received_at"], name="tip_desk_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Tip {self.reference}"
@@ -79,3 +110,42 @@ class SealedKey(models.Model):
     def __str__(self) -> str:
         recipient = "recovery key" if self.recovery_key_id else "desk key"
         return f"Content key of {self.tip_id} sealed to {recipient}"
+
+
+class StatusChange(models.Model):
+    """One step of a tip's review: who moved it, from what, to what, and why (sealed)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="status_changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_status = models.CharField(max_length=20, choices=Tip.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Tip.Status.choices)
+    #: The reason, encrypted under the tip's content key (reasons can name people); empty if none.
+    reason = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tip_id}: {self.from_status} -> {self.to_status}"
+
+
+class Note(models.Model):
+    """An internal note on a tip, encrypted under the tip's content key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    body = models.BinaryField()
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.tip_id}"

@@ -3,14 +3,26 @@ about the visitor."""
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from newsroom.exceptions import NewsroomError
+
 from .forms import MAX_BODY_LENGTH, TipForm
 from .services import tip_submit
+
+logger = logging.getLogger(__name__)
+
+NOT_ACCEPTING = _(
+    "Sorry, the newsroom cannot accept tips at the moment, so nothing was sent or stored. "
+    "What you wrote is still below: please keep a copy and try again later."
+)
 
 
 @never_cache
@@ -23,19 +35,30 @@ def submit(request: HttpRequest) -> HttpResponse:
     redirect, so the passphrase is never stored anywhere to survive the redirect.
     """
     form = TipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        submission = tip_submit(
-            body=form.cleaned_data["body"],
-            links=form.cleaned_data["links"],
-            contact=form.cleaned_data["contact"],
-            desk=form.cleaned_data["desk"],
-        )
-        return render(
-            request,
-            "intake/receipt.html",
-            {"passphrase": submission.passphrase, "words": submission.passphrase.split(" ")},
-        )
-    status = 400 if request.method == "POST" else 200
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                submission = tip_submit(
+                    body=form.cleaned_data["body"],
+                    links=form.cleaned_data["links"],
+                    contact=form.cleaned_data["contact"],
+                    desk=form.cleaned_data["desk"],
+                )
+            except NewsroomError:
+                # The newsroom is not set up to receive tips (no recovery key or no
+                # triage desk). Say so, store nothing, and keep what the reader typed.
+                logger.error("A tip could not be sealed: the newsroom is not fully set up.")
+                form.add_error(None, NOT_ACCEPTING)
+                status = 503
+            else:
+                words = submission.passphrase.split(" ")
+                return render(
+                    request,
+                    "intake/receipt.html",
+                    {"passphrase": submission.passphrase, "words": words},
+                )
     return render(
         request,
         "intake/submit.html",

@@ -165,7 +165,7 @@ PISTA_KEYRING_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- transport and browser hardening -----------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=False)

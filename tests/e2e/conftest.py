@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
 
 from tests.factories import Newsroom, make_newsroom
 
@@ -88,13 +91,28 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
 
 
 @pytest.fixture
-def e2e_newsroom(transactional_db: None, django_db_serialized_rollback: None) -> Newsroom:
-    """``tests.conftest.newsroom`` for the live server, which needs committed data.
-
-    A transactional test ends by emptying every table, including the role groups that
-    a data migration created; serialized rollback puts them back before the next test.
-    """
+def e2e_newsroom(transactional_db: None) -> Newsroom:
+    """``tests.conftest.newsroom`` for the live server, which needs committed data."""
+    _restore_role_groups()
     return make_newsroom()
+
+
+def _restore_role_groups() -> None:
+    """Recreate the role groups that migration ``newsroom.0002`` made.
+
+    A transactional test ends by emptying every table, so the groups are gone for the
+    next one. ``django_db_serialized_rollback`` cannot bring them back here: once
+    Playwright's event loop runs in the main thread, ``connections["default"]`` is a
+    context-local object without the serialized contents, and the restore is skipped
+    silently. Flushing re-creates permissions (``post_migrate``), so only groups remain.
+    """
+    for role, group_name in ROLE_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        for dotted in ROLE_PERMISSIONS[role]:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
 
 
 @pytest.fixture

@@ -28,3 +28,14 @@ def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroo
     editor = logged_in_client("editor")
     page = editor.get(f"/admin/intake/tip/{tip.pk}/change/")
     assert b"The mayor&#x27;s brother owns the contractor." in page.content
+
+
+@pytest.mark.django_db
+def test_an_unready_newsroom_refuses_clearly_and_keeps_the_text(client) -> None:
+    response = client.post(
+        "/", {"body": "Typed before setup", "contact_choice": "anonymous", "contact": ""}
+    )
+    assert response.status_code == 503
+    assert b"cannot accept tips at the moment" in response.content
+    assert b"Typed before setup" in response.content
+    assert not Tip.objects.exists()

@@ -1,0 +1,329 @@
+"""The public page at "/": strict headers, nothing from other origins, works without
+JavaScript, keeps what the reader typed, and stores nothing about the visitor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.utils.html import escape
+
+from intake import crypto, passphrase
+from intake.models import Tip
+from intake.views import NOT_ACCEPTING
+from newsroom.services import desk_create, recovery_key_create
+from tests.factories import Newsroom
+
+pytestmark = pytest.mark.django_db
+
+
+def browser_post(**fields: str) -> dict[str, str]:
+    """The form fields exactly as a browser with JavaScript off sends them."""
+    data = {
+        "body": "The harbour master takes cash for berths.\r\nAsk the night shift.",
+        "desk": "",
+        "links": "",
+        "contact_choice": "anonymous",
+        "contact": "",
+    }
+    data.update(fields)
+    return data
+
+
+def csrf_client() -> tuple[Client, str]:
+    """A client that enforces CSRF like a browser session, with the token from the form."""
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token is not None
+    return client, token.group(1)
+
+
+def receipt_words(html: str) -> list[str]:
+    listed = re.search(r'<ol class="passphrase">(.*?)</ol>', html, re.DOTALL)
+    assert listed is not None, "no passphrase list on the receipt page"
+    return re.findall(r"<li>([^<]*)</li>", listed.group(1))
+
+
+def every_stored_value() -> Iterator[str]:
+    """str() of every field of every row of every table, bytes decoded loosely too."""
+    for model in apps.get_models(include_auto_created=True):
+        for row in model._default_manager.all():
+            for field in model._meta.concrete_fields:
+                value: Any = getattr(row, field.attname)
+                if isinstance(value, memoryview):
+                    value = bytes(value)
+                yield str(value)
+                if isinstance(value, bytes):
+                    yield value.decode("latin-1")
+
+
+# --- GET -------------------------------------------------------------------------------
+
+
+def test_the_form_page_is_served(client: Client, newsroom: Newsroom) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("body", "desk", "links", "contact_choice", "contact"):
+        assert f'name="{name}"' in html
+    assert 'method="post"' in html
+    assert escape(newsroom.latam.name) in html
+    assert escape(newsroom.general.name) not in html
+
+
+def test_the_form_page_is_never_cached(client: Client) -> None:
+    cache_control = client.get("/")["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "no-cache" in cache_control
+    assert "private" in cache_control
+
+
+def test_the_form_page_has_a_strict_content_security_policy(client: Client) -> None:
+    policy = client.get("/")["Content-Security-Policy"]
+    directives = {
+        name: values
+        for name, *values in (part.split() for part in policy.split(";") if part.strip())
+    }
+
+    assert directives["default-src"] == ["'self'"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+
+
+def test_the_form_page_sends_no_referrer_and_cannot_be_framed(client: Client) -> None:
+    response = client.get("/")
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+INLINE_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def assert_self_contained(html: str) -> None:
+    assert "http://" not in html
+    assert "https://" not in html
+    assert not re.search(r"""(?:src|href|action)\s*=\s*["']?//""", html)
+    # Every script is a file from this origin; no inline script, no inline style.
+    for script in re.findall(r"<script\b[^>]*>", html):
+        assert re.search(r'\ssrc="/static/', script), script
+    assert not [code for code in INLINE_SCRIPT.findall(html) if code.strip()], "inline script"
+    assert not re.search(r"\sstyle\s*=", html)
+    assert "<style" not in html
+    assert not re.search(r"\son[a-z]+\s*=", html), "inline event handler"
+
+
+def test_the_form_page_loads_nothing_from_another_origin(
+    client: Client, newsroom: Newsroom
+) -> None:
+    assert_self_contained(client.get("/").content.decode())
+
+
+def test_the_receipt_page_loads_nothing_from_another_origin(
+    client: Client, newsroom: Newsroom
+) -> None:
+    response = client.post("/", browser_post())
+    assert response.status_code == 200
+    assert_self_contained(response.content.decode())
+
+
+def test_the_error_page_has_no_inline_script_or_style(client: Client, newsroom: Newsroom) -> None:
+    html = client.post("/", browser_post(body="")).content.decode()
+    assert not [code for code in INLINE_SCRIPT.findall(html) if code.strip()]
+    assert not re.search(r"\sstyle\s*=", html)
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_are_refused(client: Client, method: str) -> None:
+    assert getattr(client, method)("/").status_code == 405
+
+
+def test_admin_redirects_to_the_login_page(client: Client) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+# --- a valid POST ----------------------------------------------------------------------
+
+
+def test_a_valid_post_shows_a_seven_word_receipt_and_stores_one_tip(newsroom: Newsroom) -> None:
+    client, token = csrf_client()
+
+    response = client.post(
+        "/",
+        browser_post(desk=str(newsroom.latam.pk), csrfmiddlewaretoken=token),
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    words = receipt_words(html)
+    assert len(words) == passphrase.WORD_COUNT == 7
+    assert set(words) <= set(passphrase.wordlist())
+    assert f"<code>{' '.join(words)}</code>" in html
+    tip = Tip.objects.get()
+    assert tip.desk == newsroom.latam
+    assert (tip.received_at.minute, tip.received_at.second, tip.received_at.microsecond) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_a_post_without_the_csrf_token_is_refused(newsroom: Newsroom) -> None:
+    client, _token = csrf_client()
+    response = client.post("/", browser_post())
+    assert response.status_code == 403
+    assert not Tip.objects.exists()
+
+
+def test_the_receipt_passphrase_finds_the_stored_tip(client: Client, newsroom: Newsroom) -> None:
+    response = client.post("/", browser_post())
+
+    shown = " ".join(receipt_words(response.content.decode()))
+
+    lookup = crypto.derive_receipt_secrets(passphrase.normalise(shown)).lookup.hex()
+    assert Tip.objects.get().receipt_lookup == lookup
+
+
+def test_each_tip_gets_its_own_passphrase(client: Client, newsroom: Newsroom) -> None:
+    first = receipt_words(client.post("/", browser_post()).content.decode())
+    second = receipt_words(client.post("/", browser_post()).content.decode())
+    assert first != second
+    assert Tip.objects.count() == 2
+
+
+def test_the_receipt_is_not_cached(client: Client, newsroom: Newsroom) -> None:
+    response = client.post("/", browser_post())
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_public_post_sets_no_session_cookie(newsroom: Newsroom) -> None:
+    client, token = csrf_client()
+
+    response = client.post("/", browser_post(csrfmiddlewaretoken=token))
+
+    assert response.status_code == 200
+    assert set(response.cookies) <= {"csrftoken"}
+    assert set(client.cookies) <= {"csrftoken"}
+
+
+def test_the_visitors_address_agent_and_referrer_are_stored_nowhere(
+    client: Client, newsroom: Newsroom
+) -> None:
+    response = client.post(
+        "/",
+        browser_post(contact_choice="contact", contact="signal: @canary-contact"),
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_USER_AGENT="CanaryAgent/1.0",
+        HTTP_REFERER="https://ref.example/canary",
+        HTTP_X_FORWARDED_FOR="198.51.100.23",
+    )
+    assert response.status_code == 200
+    assert Tip.objects.count() == 1
+
+    stored = list(every_stored_value())
+
+    assert stored, "the scan found no rows at all"
+    for canary in ("203.0.113.7", "CanaryAgent", "ref.example", "198.51.100.23"):
+        assert not [value for value in stored if canary in value], canary
+    # The contact details themselves are sealed, not stored in plain either.
+    assert not [value for value in stored if "canary-contact" in value]
+
+
+# --- an invalid POST -------------------------------------------------------------------
+
+
+def test_an_invalid_post_is_refused_keeping_everything_typed(
+    client: Client, newsroom: Newsroom
+) -> None:
+    body = "The mayor's brother <owns> the contractor & the quarry."
+    links = "https://example.org/minutes\r\nnot a link"
+    contact = "signal: @source.01"
+
+    response = client.post(
+        "/",
+        browser_post(
+            body=body,
+            links=links,
+            contact_choice="contact",
+            contact=contact,
+            desk=str(newsroom.latam.pk),
+        ),
+    )
+
+    assert response.status_code == 400
+    assert not Tip.objects.exists()
+    html = response.content.decode()
+    assert escape(body) in html
+    assert escape(links) in html
+    assert escape(contact) in html
+    assert re.search(rf'<option value="{newsroom.latam.pk}"[^>]*selected', html)
+    assert re.search(r'value="contact"[^>]*checked|checked[^>]*value="contact"', html)
+    assert escape("“not a link” is not a web address.") in html
+    assert "nothing you typed has been lost" in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"body": ""}, "this field cannot be empty"),
+        ({"body": "   "}, "the text contains only spaces"),
+        ({"body": "x" * 50_001}, "50001 characters long; the limit is 50000"),
+        ({"contact_choice": "contact"}, "You chose to leave contact details"),
+        ({"contact": "me@example.org"}, "You chose to stay anonymous"),
+        ({"desk": "999999"}, "That region is no longer available"),
+    ],
+)
+def test_each_invalid_post_shows_its_specific_message(
+    client: Client, newsroom: Newsroom, fields: dict[str, str], message: str
+) -> None:
+    response = client.post("/", browser_post(**fields))
+
+    assert response.status_code == 400
+    assert escape(message) in response.content.decode()
+    assert not Tip.objects.exists()
+
+
+def test_a_body_at_the_limit_with_browser_line_breaks_is_accepted(
+    client: Client, newsroom: Newsroom
+) -> None:
+    shown = "\n".join(["z" * 99] * 500)  # 49,999 characters as the reader sees them
+    response = client.post("/", browser_post(body=shown.replace("\n", "\r\n") + "."))
+    assert response.status_code == 200
+    assert Tip.objects.count() == 1
+
+
+# --- a newsroom that cannot take tips --------------------------------------------------
+
+
+def assert_not_accepting(client: Client) -> None:
+    body = "Cash changes hands at the weighbridge every Friday."
+    response = client.post("/", browser_post(body=body))
+
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert escape(str(NOT_ACCEPTING)) in html
+    assert escape(body) in html, "the reader's text was lost"
+    assert "manage.py" not in html
+    assert not Tip.objects.exists()
+
+
+def test_without_a_general_desk_the_reader_sees_a_clear_error_not_a_crash(db: None) -> None:
+    recovery_key_create()
+    desk_create(name="Latin America", slug="latam")
+    assert_not_accepting(Client(raise_request_exception=False))
+
+
+def test_before_initialisation_the_reader_sees_a_clear_error_not_a_crash(db: None) -> None:
+    assert_not_accepting(Client(raise_request_exception=False))
