@@ -6,7 +6,6 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -92,11 +91,6 @@ def test_wordlist_ships_with_an_attribution_readme() -> None:
     assert "CC BY" in readme
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pyproject.toml package-data ships only **/*.txt from intake/wordlists/: "
-    "a built wheel carries the EFF list without its CC BY attribution README",
-)
 def test_wordlist_readme_is_packaged_with_the_wordlist() -> None:
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
     package = ROOT / "intake"
