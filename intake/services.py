@@ -33,6 +33,8 @@ class TipContent:
     body: str
     links: str
     contact: str
+    #: Kept so the same page can decrypt the tip's notes and reasons without unsealing again.
+    content_key: bytes
 
     def __repr__(self) -> str:
         return "TipContent(<redacted>)"
@@ -129,7 +131,9 @@ def decrypt_tip(tip: Tip, content_key: bytes) -> TipContent:
             bytes(getattr(tip, name)), content_key, label=labels.tip_field(tip.id, name)
         )
 
-    return TipContent(body=field("body"), links=field("links"), contact=field("contact"))
+    return TipContent(
+        body=field("body"), links=field("links"), contact=field("contact"), content_key=content_key
+    )
 
 
 def tip_content_key(

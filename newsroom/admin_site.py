@@ -29,6 +29,19 @@ class NewsroomAdminSite(admin.AdminSite):
             keyring_store(request, response, private_key)
         return response
 
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The admin index, with the review dashboard for those who read tips."""
+        # Imported here: the admin site module loads before the apps' models.
+        from intake.review import WAITING
+        from intake.selectors import dashboard_for
+
+        context = dict(extra_context or {})
+        if request.user.has_perm("intake.view_tip"):
+            context["dashboard"] = dashboard_for(request.user, waiting=WAITING)  # type: ignore[arg-type]
+        return super().index(request, context)
+
     def password_change(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:

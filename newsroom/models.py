@@ -172,6 +172,12 @@ class AuditEvent(models.Model):
         KEYRING_RESET = "keyring_reset", _("Personal key replaced (password reset)")
         TIP_READ = "tip_read", _("Tip read")
         TIP_DELETED = "tip_deleted", _("Tip deleted")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        TIP_CLAIMED = "tip_claimed", _("Tip claimed")
+        TIP_RELEASED = "tip_released", _("Claim released")
+        TIP_TAKEN_OVER = "tip_taken_over", _("Claim taken over")
+        NOTE_ADDED = "note_added", _("Note added")
+        TIP_MOVED = "tip_moved", _("Tip moved to another desk")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -15,7 +15,12 @@ ROLE_GROUPS: Final = {
 }
 
 ROLE_PERMISSIONS: Final = {
-    "editor": ["intake.view_tip", "newsroom.view_desk", "newsroom.view_auditevent"],
+    "editor": [
+        "intake.view_tip",
+        "intake.change_tip",
+        "newsroom.view_desk",
+        "newsroom.view_auditevent",
+    ],
     "coordinator": ["intake.view_tip", "newsroom.view_desk", "newsroom.view_auditevent"],
     "journalist": ["intake.view_tip", "newsroom.view_desk"],
 }

@@ -265,10 +265,18 @@ def desk_key_grant(
 
 
 def desk_private_key_from_grant(
-    *, desk_key: DeskKey, user: AbstractBaseUser, personal_private_key: bytes
+    *,
+    desk_key: DeskKey,
+    user: AbstractBaseUser,
+    personal_private_key: bytes,
+    grant: DeskKeyGrant | None = None,
 ) -> bytes:
-    """Open ``user``'s grant of ``desk_key`` with their unlocked personal key."""
-    grant = DeskKeyGrant.objects.filter(desk_key=desk_key, user=user).first()
+    """Open ``user``'s grant of ``desk_key`` with their unlocked personal key.
+
+    Pass ``grant`` when it is already loaded, to save the query.
+    """
+    if grant is None:
+        grant = DeskKeyGrant.objects.filter(desk_key=desk_key, user=user).first()
     if grant is None:
         raise KeyLocked(
             f"You have no copy of the {desk_key.desk} desk key yet. A desk member whose key "

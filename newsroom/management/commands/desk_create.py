@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
 from newsroom.exceptions import NewsroomError
-from newsroom.models import DeskMembership
+from newsroom.models import Desk, DeskMembership
 from newsroom.services import desk_create
 
 
@@ -36,6 +36,17 @@ class Command(BaseCommand):
             )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        name = options["name"]
+        slug = options["slug"] or slugify(name)
+        # Checked here so a clash is a clear message rather than a database error.
+        if not slug:
+            raise CommandError(f"Cannot make a slug from {name!r}; give one with --slug.")
+        if options["general"] and Desk.objects.filter(is_general=True).exists():
+            raise CommandError("There is already a general desk; only one may exist.")
+        if Desk.objects.filter(name=name).exists():
+            raise CommandError(f"A desk named {name} already exists.")
+        if Desk.objects.filter(slug=slug).exists():
+            raise CommandError(f"A desk with the slug {slug} already exists; choose another.")
         User = get_user_model()
         members = []
         for role in DeskMembership.Role:
@@ -46,8 +57,8 @@ class Command(BaseCommand):
                 members.append((user, role.value))
         try:
             desk = desk_create(
-                name=options["name"],
-                slug=options["slug"] or slugify(options["name"]),
+                name=name,
+                slug=slug,
                 is_general=options["general"],
                 description=options["description"],
                 members=members,

@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from newsroom.exceptions import NewsroomError
-from newsroom.models import Desk, DeskKey
+from newsroom.models import Desk, DeskKey, DeskMembership
 from newsroom.services import (
     RESEAL_BATCH_SIZE,
+    desk_key_active,
     desk_member_remove,
     desk_private_key_from_recovery,
     desk_reseal_batch,
@@ -39,11 +40,22 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["username"]).first()
         if desk is None or user is None:
             raise CommandError("Unknown desk slug or username.")
+        is_member = DeskMembership.objects.filter(desk=desk, user=user).exists()
+        retired_keys = DeskKey.objects.filter(desk=desk, retired_at__isnull=False)
+        # A former member is accepted only to finish an earlier removal's re-seal.
+        if not is_member and not (options["recovery_key"] and retired_keys.exists()):
+            raise CommandError(f"{user} is not a member of {desk}; nothing to remove.")
         recovery_private_key = (
             read_recovery_key(options["recovery_key"]) if options["recovery_key"] else None
         )
         try:
-            desk_member_remove(desk=desk, user=user, actor=None)
+            if recovery_private_key is not None:
+                # Check the key before removing anyone, so a wrong file changes nothing.
+                desk_private_key_from_recovery(
+                    desk_key=desk_key_active(desk), recovery_private_key=recovery_private_key
+                )
+            if is_member:
+                desk_member_remove(desk=desk, user=user, actor=None)
             if recovery_private_key is None:
                 self.stdout.write(
                     f"Removed {user} from {desk} and rotated the desk key. Older tips stay on "
@@ -51,7 +63,7 @@ class Command(BaseCommand):
                 )
                 return
             moved = 0
-            for old_key in DeskKey.objects.filter(desk=desk, retired_at__isnull=False):
+            for old_key in retired_keys:
                 old_private = desk_private_key_from_recovery(
                     desk_key=old_key, recovery_private_key=recovery_private_key
                 )

@@ -18,6 +18,8 @@ class Command(BaseCommand):
         "Create a staff user with a personal key pair wrapped under their password. "
         "The password is asked for interactively unless --password-stdin is given."
     )
+    # Lets call_command(..., stdin=...) supply the password, as createsuperuser does.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")

@@ -1,0 +1,383 @@
+"""Review-queue services: status transitions, claims, notes, moving a tip to another desk.
+
+Split from ``services.py`` by concern. Every function validates, saves with
+``update_fields`` inside one transaction and writes an audit event. Reasons and
+notes can name people, so they are encrypted under the tip's content key:
+whoever can read the tip can read them, nobody else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from newsroom.exceptions import KeyLocked, NewsroomError
+from newsroom.models import AuditEvent, Desk, DeskKey
+from newsroom.services import audit, desk_key_active
+
+from . import crypto, labels
+from .models import Note, SealedKey, StatusChange, Tip
+from .selectors import tips_visible_to
+from .services import tip_content_key
+
+Status = Tip.Status
+Action = AuditEvent.Action
+
+#: Statuses that close a tip. Leaving one of them is a reopening and needs a reason.
+CLOSED: Final = frozenset({Status.REJECTED, Status.SPAM, Status.DUPLICATE, Status.ARCHIVED})
+#: Statuses still waiting for an editor's decision: the default queue.
+WAITING: Final = frozenset({Status.NEW, Status.IN_REVIEW})
+
+ALLOWED_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
+    Status.NEW: frozenset(
+        {
+            Status.IN_REVIEW,
+            Status.ACCEPTED,
+            Status.REJECTED,
+            Status.SPAM,
+            Status.DUPLICATE,
+            Status.ARCHIVED,
+        }
+    ),
+    Status.IN_REVIEW: frozenset(
+        {Status.ACCEPTED, Status.REJECTED, Status.SPAM, Status.DUPLICATE, Status.ARCHIVED}
+    ),
+    Status.ACCEPTED: frozenset({Status.IN_REVIEW, Status.ARCHIVED}),
+    # Reopening: any closed tip can go back to review, with a reason.
+    Status.REJECTED: frozenset({Status.IN_REVIEW}),
+    Status.SPAM: frozenset({Status.IN_REVIEW}),
+    Status.DUPLICATE: frozenset({Status.IN_REVIEW}),
+    Status.ARCHIVED: frozenset({Status.IN_REVIEW}),
+}
+
+
+class ReviewError(NewsroomError):
+    """A review action that is not allowed; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a tip's history, decrypted for the viewer when it carries text."""
+
+    at: datetime
+    kind: str  # "status", "note" or "audit"
+    actor: str
+    summary: str
+    text: str = ""
+
+
+def is_reopening(from_status: str, to_status: str) -> bool:
+    return (
+        from_status in CLOSED or from_status == Status.ACCEPTED
+    ) and to_status == Status.IN_REVIEW
+
+
+def _ensure_can_review(tip: Tip, actor: AbstractBaseUser) -> None:
+    if not actor.has_perm("intake.change_tip"):  # type: ignore[attr-defined]
+        raise ReviewError("Only editors can change a tip's status or move it.")
+    if not tips_visible_to(actor).filter(pk=tip.pk).exists():
+        raise ReviewError("This tip was not sent to any of your desks.")
+
+
+@transaction.atomic
+def tip_transition(
+    *,
+    tip: Tip,
+    actor: AbstractBaseUser,
+    to_status: str,
+    reason: str = "",
+    duplicate_of: Tip | None = None,
+    personal_private_key: bytes | None = None,
+) -> StatusChange:
+    """Move ``tip`` to ``to_status`` if the review rules allow it.
+
+    A reopening needs a reason; a reason is sealed under the tip's content key,
+    so it needs the actor's unlocked key. A duplicate needs the tip it repeats.
+    """
+    _ensure_can_review(tip, actor)
+    locked = Tip.objects.select_for_update().get(pk=tip.pk)
+    from_status = locked.status
+    if to_status not in Status.values:
+        raise ReviewError(f"“{to_status}” is not a tip status.")
+    if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        raise ReviewError(
+            f"A tip that is {Status(from_status).label.lower()} cannot become "
+            f"{Status(to_status).label.lower()}."
+        )
+    reason = reason.strip()
+    if is_reopening(from_status, to_status) and not reason:
+        raise ReviewError("Reopening a tip needs a reason: say why it goes back to review.")
+    if to_status == Status.DUPLICATE:
+        if duplicate_of is None:
+            raise ReviewError("Say which tip this one repeats (its reference).")
+        if duplicate_of.pk == locked.pk:
+            raise ReviewError("A tip cannot be a duplicate of itself.")
+        if not tips_visible_to(actor).filter(pk=duplicate_of.pk).exists():
+            raise ReviewError("The original tip must be one you can see.")
+    elif duplicate_of is not None:
+        raise ReviewError("Only a duplicate links to another tip.")
+
+    change = StatusChange(tip=locked, actor=actor, from_status=from_status, to_status=to_status)
+    if reason:
+        content_key = tip_content_key(
+            tip=locked, user=actor, personal_private_key=personal_private_key
+        )
+        change.reason = crypto.encrypt_text(
+            reason, content_key, label=labels.status_reason(locked.id, change.id)
+        )
+    change.save(force_insert=True)
+
+    locked.status = to_status
+    locked.duplicate_of = duplicate_of if to_status == Status.DUPLICATE else None
+    locked.save(update_fields=["status", "duplicate_of"])
+    tip.status, tip.duplicate_of = locked.status, locked.duplicate_of
+    audit(
+        action=Action.STATUS_CHANGED,
+        actor=actor,
+        tip_id=locked.pk,
+        tip_reference=locked.reference,
+        detail=f"{from_status} -> {to_status}",
+    )
+    return change
+
+
+def tips_transition(
+    *, tips: Iterable[Tip], actor: AbstractBaseUser, to_status: str
+) -> tuple[int, list[str]]:
+    """Bulk version of :func:`tip_transition` without reasons.
+
+    All-or-nothing: if any tip cannot move, nothing moves and the errors say which.
+    """
+    tips = list(tips)
+    with transaction.atomic():
+        errors = []
+        for tip in tips:
+            try:
+                tip_transition(tip=tip, actor=actor, to_status=to_status)
+            except ReviewError as exc:
+                errors.append(f"{tip.reference}: {exc}")
+        if errors:
+            transaction.set_rollback(True)
+            return 0, errors
+    return len(tips), []
+
+
+# --- claims ----------------------------------------------------------------------------
+
+
+class ClaimError(ReviewError):
+    pass
+
+
+@transaction.atomic
+def tip_claim(*, tip: Tip, actor: AbstractBaseUser) -> None:
+    """Claim an unclaimed tip. Of two editors claiming at once, exactly one wins."""
+    _ensure_can_review(tip, actor)
+    won = Tip.objects.filter(pk=tip.pk, claimed_by__isnull=True).update(
+        claimed_by=actor, claimed_at=timezone.now()
+    )
+    if not won:
+        holder = (
+            Tip.objects.filter(pk=tip.pk).values_list("claimed_by__username", flat=True).first()
+        )
+        raise ClaimError(
+            f"{holder} already holds this tip. Take it over (with a reason) if you must."
+        )
+    tip.refresh_from_db(fields=["claimed_by", "claimed_at"])
+    audit(action=Action.TIP_CLAIMED, actor=actor, tip_id=tip.pk, tip_reference=tip.reference)
+
+
+@transaction.atomic
+def tip_release(*, tip: Tip, actor: AbstractBaseUser) -> None:
+    """Release a claim the actor holds."""
+    released = Tip.objects.filter(pk=tip.pk, claimed_by=actor).update(
+        claimed_by=None, claimed_at=None
+    )
+    if not released:
+        raise ClaimError("You do not hold this tip, so there is nothing to release.")
+    tip.claimed_by, tip.claimed_at = None, None
+    audit(action=Action.TIP_RELEASED, actor=actor, tip_id=tip.pk, tip_reference=tip.reference)
+
+
+@transaction.atomic
+def tip_take_over(
+    *, tip: Tip, actor: AbstractBaseUser, reason: str, personal_private_key: bytes | None
+) -> None:
+    """Take over another editor's claim; the reason is kept as a sealed note."""
+    _ensure_can_review(tip, actor)
+    locked = Tip.objects.select_for_update().select_related("claimed_by").get(pk=tip.pk)
+    if locked.claimed_by_id is None:
+        raise ClaimError("Nobody holds this tip: claim it instead.")
+    if locked.claimed_by_id == actor.pk:
+        raise ClaimError("You already hold this tip.")
+    if not reason.strip():
+        raise ClaimError("Taking over someone's tip needs a reason.")
+    previous = locked.claimed_by.get_username() if locked.claimed_by else ""
+    note_add(
+        tip=locked,
+        actor=actor,
+        text=f"Took over from {previous}: {reason.strip()}",
+        personal_private_key=personal_private_key,
+    )
+    locked.claimed_by, locked.claimed_at = actor, timezone.now()  # type: ignore[assignment]
+    locked.save(update_fields=["claimed_by", "claimed_at"])
+    tip.claimed_by, tip.claimed_at = locked.claimed_by, locked.claimed_at
+    audit(
+        action=Action.TIP_TAKEN_OVER,
+        actor=actor,
+        tip_id=locked.pk,
+        tip_reference=locked.reference,
+        detail=f"from {previous}",
+    )
+
+
+# --- notes -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_add(
+    *, tip: Tip, actor: AbstractBaseUser, text: str, personal_private_key: bytes | None
+) -> Note:
+    """Add an internal note, sealed under the tip's content key."""
+    text = text.strip()
+    if not text:
+        raise ReviewError("A note cannot be empty.")
+    content_key = tip_content_key(tip=tip, user=actor, personal_private_key=personal_private_key)
+    note = Note(tip=tip, author=actor)
+    note.body = crypto.encrypt_text(text, content_key, label=labels.note(tip.id, note.id))
+    note.save(force_insert=True)
+    audit(action=Action.NOTE_ADDED, actor=actor, tip_id=tip.pk, tip_reference=tip.reference)
+    return note
+
+
+# --- moving to another desk ------------------------------------------------------------
+
+
+@transaction.atomic
+def tip_move(
+    *, tip: Tip, actor: AbstractBaseUser, target: Desk, personal_private_key: bytes | None
+) -> None:
+    """Hand a tip to another regional desk: re-seal its content key to the target
+    desk's public key and delete the source regional desk's sealed copy.
+
+    The general desk and the recovery key keep their copies. The actor must be
+    able to open the tip (through any desk key they hold).
+    """
+    _ensure_can_review(tip, actor)
+    if target.is_general:
+        raise ReviewError("Every tip is already with the general desk; choose a regional desk.")
+    if not target.is_active:
+        raise ReviewError(f"{target} is not active.")
+    if tip.desk_id == target.pk:
+        raise ReviewError(f"This tip is already with {target}.")
+    content_key = tip_content_key(tip=tip, user=actor, personal_private_key=personal_private_key)
+    source = tip.desk
+    if source is not None:
+        SealedKey.objects.filter(tip=tip, desk_key__desk=source).delete()
+    target_key: DeskKey = desk_key_active(target)
+    SealedKey.objects.create(
+        tip=tip,
+        desk_key=target_key,
+        sealed_content_key=crypto.seal(
+            content_key, bytes(target_key.public_key), label=labels.tip_content_key(tip.id)
+        ),
+    )
+    tip.desk = target
+    tip.save(update_fields=["desk"])
+    audit(
+        action=Action.TIP_MOVED,
+        actor=actor,
+        desk=target,
+        tip_id=tip.pk,
+        tip_reference=tip.reference,
+        detail=f"from {source or 'general only'} to {target}",
+    )
+
+
+def tips_move(
+    *,
+    tips: Iterable[Tip],
+    actor: AbstractBaseUser,
+    target: Desk,
+    personal_private_key: bytes | None,
+) -> tuple[int, list[str]]:
+    """Bulk :func:`tip_move`, all-or-nothing like :func:`tips_transition`."""
+    tips = list(tips)
+    with transaction.atomic():
+        errors = []
+        for tip in tips:
+            try:
+                tip_move(
+                    tip=tip, actor=actor, target=target, personal_private_key=personal_private_key
+                )
+            except (ReviewError, KeyLocked) as exc:
+                errors.append(f"{tip.reference}: {exc}")
+        if errors:
+            transaction.set_rollback(True)
+            return 0, errors
+    return len(tips), []
+
+
+# --- the tip page's timeline -----------------------------------------------------------
+
+
+def tip_timeline(*, tip: Tip, content_key: bytes | None) -> list[TimelineEntry]:
+    """Status changes, notes and audit events of ``tip`` in time order.
+
+    Reasons and notes are decrypted when ``content_key`` is given, else shown as locked.
+    """
+    locked_text = "(locked)"
+    entries: list[TimelineEntry] = []
+    for change in tip.status_changes.select_related("actor"):
+        text = ""
+        if bytes(change.reason):
+            text = (
+                crypto.decrypt_text(
+                    bytes(change.reason), content_key, label=labels.status_reason(tip.id, change.id)
+                )
+                if content_key
+                else locked_text
+            )
+        entries.append(
+            TimelineEntry(
+                at=change.created_at,
+                kind="status",
+                actor=change.actor.get_username() if change.actor else "",
+                summary=f"{Status(change.from_status).label} → {Status(change.to_status).label}",
+                text=text,
+            )
+        )
+    for note in tip.notes.select_related("author"):
+        text = (
+            crypto.decrypt_text(bytes(note.body), content_key, label=labels.note(tip.id, note.id))
+            if content_key
+            else locked_text
+        )
+        entries.append(
+            TimelineEntry(
+                at=note.created_at,
+                kind="note",
+                actor=note.author.get_username() if note.author else "",
+                summary="Note",
+                text=text,
+            )
+        )
+    shown_elsewhere = {Action.STATUS_CHANGED, Action.NOTE_ADDED}
+    for event in tip.audit_events.exclude(action__in=shown_elsewhere).select_related("actor"):
+        entries.append(
+            TimelineEntry(
+                at=event.created_at,
+                kind="audit",
+                actor=event.actor.get_username() if event.actor else "",
+                summary=event.get_action_display(),
+                text=event.detail,
+            )
+        )
+    entries.sort(key=lambda entry: entry.at)
+    return entries
