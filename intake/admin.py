@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -225,6 +225,9 @@ class TipAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk")
     change_form_template = "admin/intake/tip/change_form.html"
+
+    class Media:
+        css: ClassVar = {"all": ["newsroom/admin.css"]}
 
     # --- visibility and permissions -------------------------------------------------
 

@@ -119,6 +119,7 @@ class TipForm(forms.Form):
             if (
                 parts.scheme not in {"http", "https"}
                 or not parts.netloc
+                or any(char.isspace() for char in line)
                 or len(line) > MAX_LINK_LENGTH
             ):
                 raise ValidationError(

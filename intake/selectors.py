@@ -109,7 +109,7 @@ def tips_matching_text(
 
 @dataclass(frozen=True)
 class Dashboard:
-    waiting_by_status: dict[str, int]
+    waiting_by_status: list[tuple[str, str, int]]  # (status, label, count)
     waiting_by_desk: list[tuple[str, int]]
     oldest_waiting: datetime | None
     per_day: list[tuple[str, int]]  # (ISO date, count) for the last 30 days, oldest first
@@ -119,9 +119,13 @@ class Dashboard:
         return timezone.now() - self.oldest_waiting if self.oldest_waiting else None
 
     @property
+    def per_day_max(self) -> int:
+        return max((count for _, count in self.per_day), default=0)
+
+    @property
     def bars(self) -> list[dict[str, object]]:
         """Bars of the per-day chart in a 300 x 100 SVG box (10 units per day)."""
-        top = max((count for _, count in self.per_day), default=0) or 1
+        top = self.per_day_max or 1
         bars = []
         for index, (day, count) in enumerate(self.per_day):
             height = round(100 * count / top)
@@ -135,7 +139,10 @@ def dashboard_for(user: AbstractBaseUser, *, waiting: frozenset[str], days: int 
     """Figures for the admin index, over the tips ``user`` may see."""
     tips = tips_visible_to(user)
     waiting_tips = tips.filter(status__in=waiting)
-    by_status = dict(waiting_tips.values_list("status").annotate(n=Count("pk")).order_by())
+    counts = dict(waiting_tips.values_list("status").annotate(n=Count("pk")).order_by())
+    by_status = [
+        (value, str(label), counts[value]) for value, label in Tip.Status.choices if value in counts
+    ]
     by_desk = [
         (name or "", count)
         for name, count in waiting_tips.values_list("desk__name")

@@ -323,3 +323,11 @@ def test_the_form_never_raises_on_arbitrary_post_data(
         assert desk is None or desk.pk in offered_desk_ids
     else:
         assert form.errors
+
+
+def test_a_link_with_a_space_is_not_a_web_address(newsroom) -> None:
+    form = TipForm(
+        data={"body": "x", "links": "http://exa mple.com", "contact_choice": "anonymous"}
+    )
+    assert not form.is_valid()
+    assert "is not a web address" in form.errors["links"][0]

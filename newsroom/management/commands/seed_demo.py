@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,9 @@ class Command(BaseCommand):
         pair = recovery_key_create()
         key_path = Path(settings.DATA_DIR) / "demo-recovery.key"
         key_path.parent.mkdir(parents=True, exist_ok=True)
-        key_path.write_text(recovery_file_render(pair))
-        key_path.chmod(0o600)
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(recovery_file_render(pair))
 
         staff("admin", superuser=True)
         desk_create(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import getpass
 import sys
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, TextIO
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -37,7 +37,8 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named {username} already exists.")
         if options["password_stdin"]:
-            password = options.get("stdin", sys.stdin).readline().rstrip("\n")
+            stream: TextIO = options.get("stdin") or sys.stdin
+            password = stream.readline().rstrip("\n")
         else:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
