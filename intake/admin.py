@@ -193,14 +193,14 @@ class MoveForm(forms.Form):
 class TipAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
+        "preview",
         "desk_name",
         "status",
-        "received_at",
+        "received",
         "age",
-        "has_contact",
-        "claimed_by",
+        "contact_left",
+        "holder",
         "unread",
-        "preview",
     )
     list_display_links = ("reference",)
     list_filter = (QueueStatusFilter, DeskFilter, AgeFilter, ClaimFilter, "has_contact")
@@ -254,6 +254,18 @@ class TipAdmin(admin.ModelAdmin):
     @admin.display(description=_("desk"), ordering="desk__name")
     def desk_name(self, tip: Tip) -> str:
         return tip.desk.name if tip.desk else str(_("General only"))
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received(self, tip: Tip) -> str:
+        return f"{tip.received_at:%Y-%m-%d %H:00}"
+
+    @admin.display(description=_("contact"), boolean=True, ordering="has_contact")
+    def contact_left(self, tip: Tip) -> bool:
+        return tip.has_contact
+
+    @admin.display(description=_("held by"), ordering="claimed_by__username")
+    def holder(self, tip: Tip) -> str:
+        return tip.claimed_by.get_username() if tip.claimed_by else ""
 
     @admin.display(description=_("age"), ordering="received_at")
     def age(self, tip: Tip) -> str:
