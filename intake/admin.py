@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from newsroom.exceptions import KeyLocked, NewsroomError
-from newsroom.keyring import keyring_from_request
+from newsroom.keyring import keyring_from_request, staff_user
 from newsroom.models import Desk
 
 from . import review
@@ -85,7 +86,7 @@ class AgeFilter(admin.SimpleListFilter):
     title = _("age")
     parameter_name = "age"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
             ("day", _("Under 24 hours")),
             ("week", _("1 to 7 days")),
@@ -108,16 +109,16 @@ class ClaimFilter(admin.SimpleListFilter):
     title = _("claimed")
     parameter_name = "claim"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("mine", _("Claimed by me")), ("none", _("Unclaimed")), ("others", _("By others"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Tip]) -> QuerySet[Tip]:
         if self.value() == "mine":
-            return queryset.filter(claimed_by=request.user)
+            return queryset.filter(claimed_by=staff_user(request))
         if self.value() == "none":
             return queryset.filter(claimed_by__isnull=True)
         if self.value() == "others":
-            return queryset.exclude(claimed_by__isnull=True).exclude(claimed_by=request.user)
+            return queryset.exclude(claimed_by__isnull=True).exclude(claimed_by=staff_user(request))
         return queryset
 
 
@@ -128,8 +129,9 @@ class DeskFilter(admin.SimpleListFilter):
     parameter_name = "desk"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        desks = Desk.objects.filter(memberships__user=request.user, is_general=False)
-        general = Desk.objects.filter(memberships__user=request.user, is_general=True).exists()
+        user = staff_user(request)
+        desks = Desk.objects.filter(memberships__user=user, is_general=False)
+        general = Desk.objects.filter(memberships__user=user, is_general=True).exists()
         choices = [(str(desk.pk), desk.name) for desk in desks.order_by("name")]
         if general:
             choices = [(str(desk.pk), desk.name) for desk in regional_desks_for_move()]
@@ -139,8 +141,8 @@ class DeskFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Tip]) -> QuerySet[Tip]:
         if self.value() == "none":
             return queryset.filter(desk__isnull=True)
-        if self.value():
-            return queryset.filter(desk_id=self.value())
+        if value := self.value():
+            return queryset.filter(desk_id=value)
         return queryset
 
 
@@ -151,7 +153,7 @@ class TipChangeList(ChangeList):
         super().get_results(request)
         previews = tip_previews(
             tips=self.result_list,
-            user=request.user,  # type: ignore[arg-type]
+            user=staff_user(request),
             personal_private_key=keyring_from_request(request),
         )
         for tip in self.result_list:
@@ -190,7 +192,7 @@ class MoveForm(forms.Form):
 
 
 @admin.register(Tip)
-class TipAdmin(admin.ModelAdmin):
+class TipAdmin(admin.ModelAdmin[Tip]):
     list_display = (
         "reference",
         "preview",
@@ -232,7 +234,7 @@ class TipAdmin(admin.ModelAdmin):
     # --- visibility and permissions -------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tip]:
-        return tips_visible_to(request.user)  # type: ignore[arg-type]
+        return tips_visible_to(staff_user(request))
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return TipChangeList
@@ -303,8 +305,8 @@ class TipAdmin(admin.ModelAdmin):
         ids, searched = tips_matching_text(
             queryset=queryset,
             text=term,
-            user=request.user,
-            personal_private_key=private_key,  # type: ignore[arg-type]
+            user=staff_user(request),
+            personal_private_key=private_key,
         )
         self.message_user(
             request,
@@ -332,7 +334,7 @@ class TipAdmin(admin.ModelAdmin):
             "action": action,
             "form": form,
             "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/intake/tip/confirm_action.html", context)
 
@@ -342,8 +344,8 @@ class TipAdmin(admin.ModelAdmin):
         if "confirm" not in request.POST:
             return self._confirm(request, queryset, action=action, title=title)
         moved, errors = review.tips_transition(
-            tips=queryset, actor=request.user, to_status=to_status
-        )  # type: ignore[arg-type]
+            tips=queryset, actor=staff_user(request), to_status=to_status
+        )
         self._report(request, moved, errors)
         return None
 
@@ -388,7 +390,7 @@ class TipAdmin(admin.ModelAdmin):
             )
         moved, errors = review.tips_move(
             tips=queryset,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=staff_user(request),
             target=form.cleaned_data["target"],
             personal_private_key=keyring_from_request(request),
         )
@@ -432,7 +434,7 @@ class TipAdmin(admin.ModelAdmin):
             try:
                 content = tip_open(
                     tip=tip,
-                    user=request.user,  # type: ignore[arg-type]
+                    user=staff_user(request),
                     personal_private_key=keyring_from_request(request),
                 )
                 context["tip_content"], content_key = content, content.content_key
@@ -440,7 +442,7 @@ class TipAdmin(admin.ModelAdmin):
                 context["tip_locked_reason"] = str(exc)
             context.update(
                 timeline=review.tip_timeline(tip=tip, content_key=content_key),
-                duplicates=tips_visible_to(request.user).filter(duplicate_of=tip),  # type: ignore[arg-type]
+                duplicates=tips_visible_to(staff_user(request)).filter(duplicate_of=tip),
                 can_review=request.user.has_perm("intake.change_tip"),
                 transition_form=TransitionForm(),
                 allowed_statuses=[
@@ -482,7 +484,9 @@ class TipAdmin(admin.ModelAdmin):
         reference = form.cleaned_data["duplicate_of"].strip()
         original = None
         if reference:
-            original = tips_visible_to(request.user).filter(reference__iexact=reference).first()  # type: ignore[arg-type]
+            original = (
+                tips_visible_to(staff_user(request)).filter(reference__iexact=reference).first()
+            )
             if original is None:
                 self.message_user(
                     request,
@@ -496,7 +500,7 @@ class TipAdmin(admin.ModelAdmin):
             tip,
             lambda: review.tip_transition(
                 tip=tip,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=staff_user(request),
                 to_status=to_status,
                 reason=form.cleaned_data["reason"],
                 duplicate_of=original,
@@ -510,7 +514,7 @@ class TipAdmin(admin.ModelAdmin):
         return self._run(
             request,
             tip,
-            lambda: review.tip_claim(tip=tip, actor=request.user),  # type: ignore[arg-type]
+            lambda: review.tip_claim(tip=tip, actor=staff_user(request)),
             str(_("You now hold this tip.")),
         )
 
@@ -519,7 +523,7 @@ class TipAdmin(admin.ModelAdmin):
         return self._run(
             request,
             tip,
-            lambda: review.tip_release(tip=tip, actor=request.user),  # type: ignore[arg-type]
+            lambda: review.tip_release(tip=tip, actor=staff_user(request)),
             str(_("Claim released.")),
         )
 
@@ -532,7 +536,7 @@ class TipAdmin(admin.ModelAdmin):
             tip,
             lambda: review.tip_take_over(
                 tip=tip,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=staff_user(request),
                 reason=reason,
                 personal_private_key=keyring_from_request(request),
             ),
@@ -548,7 +552,7 @@ class TipAdmin(admin.ModelAdmin):
             tip,
             lambda: review.note_add(
                 tip=tip,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=staff_user(request),
                 text=text,
                 personal_private_key=keyring_from_request(request),
             ),
@@ -567,7 +571,7 @@ class TipAdmin(admin.ModelAdmin):
             tip,
             lambda: review.tip_move(
                 tip=tip,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=staff_user(request),
                 target=target,
                 personal_private_key=keyring_from_request(request),
             ),

@@ -26,7 +26,7 @@ class NormalisedTextField(forms.CharField):
     """
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
+        text = super().to_python(value) or ""
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

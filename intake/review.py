@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -78,8 +78,8 @@ def is_reopening(from_status: str, to_status: str) -> bool:
     ) and to_status == Status.IN_REVIEW
 
 
-def _ensure_can_review(tip: Tip, actor: AbstractBaseUser) -> None:
-    if not actor.has_perm("intake.change_tip"):  # type: ignore[attr-defined]
+def _ensure_can_review(tip: Tip, actor: User) -> None:
+    if not actor.has_perm("intake.change_tip"):
         raise ReviewError("Only editors can change a tip's status or move it.")
     if not tips_visible_to(actor).filter(pk=tip.pk).exists():
         raise ReviewError("This tip was not sent to any of your desks.")
@@ -89,7 +89,7 @@ def _ensure_can_review(tip: Tip, actor: AbstractBaseUser) -> None:
 def tip_transition(
     *,
     tip: Tip,
-    actor: AbstractBaseUser,
+    actor: User,
     to_status: str,
     reason: str = "",
     duplicate_of: Tip | None = None,
@@ -147,9 +147,7 @@ def tip_transition(
     return change
 
 
-def tips_transition(
-    *, tips: Iterable[Tip], actor: AbstractBaseUser, to_status: str
-) -> tuple[int, list[str]]:
+def tips_transition(*, tips: Iterable[Tip], actor: User, to_status: str) -> tuple[int, list[str]]:
     """Bulk version of :func:`tip_transition` without reasons.
 
     All-or-nothing: if any tip cannot move, nothing moves and the errors say which.
@@ -176,7 +174,7 @@ class ClaimError(ReviewError):
 
 
 @transaction.atomic
-def tip_claim(*, tip: Tip, actor: AbstractBaseUser) -> None:
+def tip_claim(*, tip: Tip, actor: User) -> None:
     """Claim an unclaimed tip. Of two editors claiming at once, exactly one wins."""
     _ensure_can_review(tip, actor)
     won = Tip.objects.filter(pk=tip.pk, claimed_by__isnull=True).update(
@@ -194,7 +192,7 @@ def tip_claim(*, tip: Tip, actor: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def tip_release(*, tip: Tip, actor: AbstractBaseUser) -> None:
+def tip_release(*, tip: Tip, actor: User) -> None:
     """Release a claim the actor holds."""
     released = Tip.objects.filter(pk=tip.pk, claimed_by=actor).update(
         claimed_by=None, claimed_at=None
@@ -207,7 +205,7 @@ def tip_release(*, tip: Tip, actor: AbstractBaseUser) -> None:
 
 @transaction.atomic
 def tip_take_over(
-    *, tip: Tip, actor: AbstractBaseUser, reason: str, personal_private_key: bytes | None
+    *, tip: Tip, actor: User, reason: str, personal_private_key: bytes | None
 ) -> None:
     """Take over another editor's claim; the reason is kept as a sealed note."""
     _ensure_can_review(tip, actor)
@@ -225,7 +223,7 @@ def tip_take_over(
         text=f"Took over from {previous}: {reason.strip()}",
         personal_private_key=personal_private_key,
     )
-    locked.claimed_by, locked.claimed_at = actor, timezone.now()  # type: ignore[assignment]
+    locked.claimed_by, locked.claimed_at = actor, timezone.now()
     locked.save(update_fields=["claimed_by", "claimed_at"])
     tip.claimed_by, tip.claimed_at = locked.claimed_by, locked.claimed_at
     audit(
@@ -241,9 +239,7 @@ def tip_take_over(
 
 
 @transaction.atomic
-def note_add(
-    *, tip: Tip, actor: AbstractBaseUser, text: str, personal_private_key: bytes | None
-) -> Note:
+def note_add(*, tip: Tip, actor: User, text: str, personal_private_key: bytes | None) -> Note:
     """Add an internal note, sealed under the tip's content key."""
     text = text.strip()
     if not text:
@@ -260,9 +256,7 @@ def note_add(
 
 
 @transaction.atomic
-def tip_move(
-    *, tip: Tip, actor: AbstractBaseUser, target: Desk, personal_private_key: bytes | None
-) -> None:
+def tip_move(*, tip: Tip, actor: User, target: Desk, personal_private_key: bytes | None) -> None:
     """Hand a tip to another regional desk: re-seal its content key to the target
     desk's public key and delete the source regional desk's sealed copy.
 
@@ -303,7 +297,7 @@ def tip_move(
 def tips_move(
     *,
     tips: Iterable[Tip],
-    actor: AbstractBaseUser,
+    actor: User,
     target: Desk,
     personal_private_key: bytes | None,
 ) -> tuple[int, list[str]]:

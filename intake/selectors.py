@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -24,7 +24,7 @@ PREVIEW_LENGTH: Final = 90
 CONTENT_SEARCH_LIMIT: Final = 2_000
 
 
-def tips_visible_to(user: AbstractBaseUser) -> QuerySet[Tip]:
+def tips_visible_to(user: User) -> QuerySet[Tip]:
     """Tips sent to a desk ``user`` is a member of (whatever their grant state).
 
     Every tip is sealed to the general desk and to its regional desk
@@ -39,7 +39,7 @@ def tips_visible_to(user: AbstractBaseUser) -> QuerySet[Tip]:
 
 
 def tip_previews(
-    *, tips: Sequence[Tip], user: AbstractBaseUser, personal_private_key: bytes | None
+    *, tips: Sequence[Tip], user: User, personal_private_key: bytes | None
 ) -> dict[object, str]:
     """First line of each tip's text, decrypted for ``user``; tips they cannot open are left out.
 
@@ -57,11 +57,11 @@ def tip_previews(
 
 
 def tip_bodies(
-    *, tips: Sequence[Tip], user: AbstractBaseUser, personal_private_key: bytes
+    *, tips: Sequence[Tip], user: User, personal_private_key: bytes
 ) -> dict[object, str]:
     """Decrypt the body of each of ``tips`` that ``user`` holds a desk key for."""
     by_id = {tip.pk: tip for tip in tips}
-    grants = {
+    grants: dict[object, DeskKeyGrant] = {
         grant.desk_key_id: grant
         for grant in DeskKeyGrant.objects.filter(user=user).select_related("desk_key__desk")
     }
@@ -97,7 +97,7 @@ def tip_bodies(
 
 
 def tips_matching_text(
-    *, queryset: QuerySet[Tip], text: str, user: AbstractBaseUser, personal_private_key: bytes
+    *, queryset: QuerySet[Tip], text: str, user: User, personal_private_key: bytes
 ) -> tuple[list[object], int]:
     """Search tip text in memory over the newest :data:`CONTENT_SEARCH_LIMIT` tips of
     ``queryset``; return the matching ids and how many tips were searched."""
@@ -135,7 +135,7 @@ class Dashboard:
         return bars
 
 
-def dashboard_for(user: AbstractBaseUser, *, waiting: frozenset[str], days: int = 30) -> Dashboard:
+def dashboard_for(user: User, *, waiting: frozenset[str], days: int = 30) -> Dashboard:
     """Figures for the admin index, over the tips ``user`` may see."""
     tips = tips_visible_to(user)
     waiting_tips = tips.filter(status__in=waiting)

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -136,9 +136,7 @@ def decrypt_tip(tip: Tip, content_key: bytes) -> TipContent:
     )
 
 
-def tip_content_key(
-    *, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None
-) -> bytes:
+def tip_content_key(*, tip: Tip, user: User, personal_private_key: bytes | None) -> bytes:
     """Unseal ``tip``'s content key through one of ``user``'s desk-key grants (flow 2).
 
     Raises :class:`KeyLocked` with a plain reason when the user cannot read it.
@@ -173,7 +171,7 @@ def tip_content_key(
 
 
 @transaction.atomic
-def tip_open(*, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None) -> TipContent:
+def tip_open(*, tip: Tip, user: User, personal_private_key: bytes | None) -> TipContent:
     """Decrypt a tip for a desk member and record that they read it."""
     content_key = tip_content_key(tip=tip, user=user, personal_private_key=personal_private_key)
     content = decrypt_tip(tip, content_key)
@@ -182,7 +180,7 @@ def tip_open(*, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | 
 
 
 @transaction.atomic
-def tip_delete(*, tip: Tip, actor: AbstractBaseUser | None) -> None:
+def tip_delete(*, tip: Tip, actor: User | None) -> None:
     """Delete a tip with every sealed copy of its content key, in one transaction (flow 8)."""
     reference = tip.reference
     tip.delete()  # SealedKey rows cascade in the same transaction

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 
-_actor: ContextVar[AbstractBaseUser | None] = ContextVar("pista_actor", default=None)
+_actor: ContextVar[User | None] = ContextVar("pista_actor", default=None)
 
 
-def current_actor() -> AbstractBaseUser | None:
+def current_actor() -> User | None:
     return _actor.get()
 
 

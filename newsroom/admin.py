@@ -14,10 +14,10 @@ from .forms import KeyringAdminPasswordChangeForm
 from .models import AuditEvent, Desk, DeskMembership
 from .selectors import memberships_with_grant_state
 
-User = get_user_model()
+User = get_user_model()  # the project uses django.contrib.auth's User
 
 
-class DeskMembershipInline(admin.TabularInline):
+class DeskMembershipInline(admin.TabularInline[DeskMembership, Desk]):
     model = DeskMembership
     fields = ("user", "role", "created_at")
     readonly_fields = ("user", "role", "created_at")
@@ -30,7 +30,7 @@ class DeskMembershipInline(admin.TabularInline):
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(admin.ModelAdmin[Desk]):
     list_display = ("name", "is_general", "is_active", "member_count")
     list_filter = ("is_general", "is_active")
     search_fields = ("name",)
@@ -55,7 +55,7 @@ class DeskAdmin(admin.ModelAdmin):
         for membership in memberships_with_grant_state(desk):
             state = (
                 _("holds the desk key")
-                if membership.has_grant
+                if membership.has_grant  # type: ignore[attr-defined]  # annotated by the selector
                 else _(
                     "PENDING: waits for a member with an unlocked key (or the recovery key) "
                     "to grant the desk key"
@@ -65,7 +65,7 @@ class DeskAdmin(admin.ModelAdmin):
         return "\n".join(rows) or str(_("No members yet."))
 
 
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]  # User comes from get_user_model()
     """Django's user admin; setting someone else's password replaces their personal key."""
 
     change_password_form = KeyringAdminPasswordChangeForm
@@ -77,7 +77,7 @@ admin.site.register(User, StaffUserAdmin)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ("created_at", "action", "actor", "tip_reference", "desk", "subject_user")
     list_filter = ("action", "desk")
     search_fields = ("tip_reference", "actor__username")

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import PasswordChangeView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .forms import UNLOCKED_KEY_ATTR, KeyringAuthenticationForm, KeyringPasswordChangeForm
-from .keyring import keyring_store
+from .keyring import keyring_store, staff_user
 
 
 class NewsroomAdminSite(admin.AdminSite):
@@ -31,7 +32,7 @@ class NewsroomAdminSite(admin.AdminSite):
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
+    ) -> TemplateResponse:
         """The admin index, with the review dashboard for those who read tips."""
         # Imported here: the admin site module loads before the apps' models.
         from intake.review import WAITING
@@ -39,12 +40,12 @@ class NewsroomAdminSite(admin.AdminSite):
 
         context = dict(extra_context or {})
         if request.user.has_perm("intake.view_tip"):
-            context["dashboard"] = dashboard_for(request.user, waiting=WAITING)  # type: ignore[arg-type]
+            context["dashboard"] = dashboard_for(staff_user(request), waiting=WAITING)
         return super().index(request, context)
 
-    def password_change(
+    def password_change(  # type: ignore[override]  # Django's view returns a redirect on success
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         """Django's own view with a form that re-wraps the personal key."""
         request.current_app = self.name
         view = PasswordChangeView.as_view(

@@ -41,7 +41,7 @@ class KeyringPasswordChangeForm(PasswordChangeForm):
         return user
 
 
-class KeyringAdminPasswordChangeForm(AdminPasswordChangeForm):
+class KeyringAdminPasswordChangeForm(AdminPasswordChangeForm):  # type: ignore[type-arg]  # not subscriptable at run time
     """An administrator sets someone's password without the old one (flow 6).
 
     The old personal key cannot be opened, so the user gets a new key pair and

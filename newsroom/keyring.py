@@ -18,6 +18,8 @@ import binascii
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from intake import crypto, labels
@@ -31,7 +33,7 @@ def _cookie_name() -> str:
 
 def keyring_store(request: HttpRequest, response: HttpResponse, private_key: bytes) -> None:
     """Hold ``private_key`` for this login, split between the session and a cookie."""
-    user = request.user
+    user = staff_user(request)
     cookie_key = crypto.new_content_key()
     blob = crypto.encrypt_bytes(private_key, cookie_key, label=labels.session_keyring(user.pk))
     request.session[SESSION_FIELD] = base64.b64encode(blob).decode("ascii")
@@ -81,3 +83,11 @@ class KeyringCookieMiddleware:
             if session is None or SESSION_FIELD not in session:
                 response.delete_cookie(name, samesite="Strict")
         return response
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The logged-in staff member of an admin request (the admin has already checked)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

@@ -11,6 +11,7 @@ import uuid
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +51,7 @@ class Desk(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive desks are not offered on the tip form.")
     )
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, DeskMembership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="DeskMembership", related_name="desks"
     )
 

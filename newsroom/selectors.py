@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 
 from .models import Desk, DeskKeyGrant, DeskMembership
@@ -21,5 +21,5 @@ def memberships_with_grant_state(desk: Desk) -> QuerySet[DeskMembership]:
     )
 
 
-def desks_of(user: AbstractBaseUser) -> QuerySet[Desk]:
+def desks_of(user: User) -> QuerySet[Desk]:
     return Desk.objects.filter(memberships__user=user)

@@ -7,8 +7,10 @@ and never put in an exception message.
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group
+from collections.abc import Sequence
+from uuid import UUID
+
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,11 +36,11 @@ RESEAL_BATCH_SIZE = 500
 def audit(
     *,
     action: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     desk: Desk | None = None,
-    subject_user: AbstractBaseUser | None = None,
+    subject_user: User | None = None,
     detail: str = "",
-    tip_id: object = None,
+    tip_id: UUID | None = None,
     tip_reference: str = "",
 ) -> AuditEvent:
     """Record an audit event. ``detail`` must never contain tip content."""
@@ -84,7 +86,7 @@ def recovery_key_create() -> crypto.KeyPair:
 # --- personal keyrings ---------------------------------------------------------------
 
 
-def _store_new_keyring(user: AbstractBaseUser, password: str) -> bytes:
+def _store_new_keyring(user: User, password: str) -> bytes:
     pair = crypto.generate_keypair()
     wrapped = crypto.wrap_with_password(
         pair.private_key, password, label=labels.personal_key(user.pk)
@@ -96,14 +98,14 @@ def _store_new_keyring(user: AbstractBaseUser, password: str) -> bytes:
 
 
 @transaction.atomic
-def keyring_create(*, user: AbstractBaseUser, password: str) -> bytes:
+def keyring_create(*, user: User, password: str) -> bytes:
     """Give ``user`` a personal key pair wrapped under ``password``; return the private half."""
     private_key = _store_new_keyring(user, password)
     audit(action=Action.KEYRING_CREATED, actor=user, subject_user=user)
     return private_key
 
 
-def keyring_unlock(*, user: AbstractBaseUser, password: str) -> bytes:
+def keyring_unlock(*, user: User, password: str) -> bytes:
     """Return the personal private key of a user who just proved ``password``.
 
     A user without a keyring (e.g. made by ``createsuperuser``) gets one. A
@@ -123,7 +125,7 @@ def keyring_unlock(*, user: AbstractBaseUser, password: str) -> bytes:
 
 
 @transaction.atomic
-def keyring_rewrap(*, user: AbstractBaseUser, old_password: str, new_password: str) -> None:
+def keyring_rewrap(*, user: User, old_password: str, new_password: str) -> None:
     """Re-wrap the personal key under a new password (flow 5): nothing else changes."""
     keyring = Keyring.objects.select_for_update().filter(user=user).first()
     if keyring is None:
@@ -138,15 +140,13 @@ def keyring_rewrap(*, user: AbstractBaseUser, old_password: str, new_password: s
     audit(action=Action.KEYRING_REWRAPPED, actor=user, subject_user=user)
 
 
-def _withdraw_grants(user: AbstractBaseUser) -> int:
+def _withdraw_grants(user: User) -> int:
     withdrawn, _ = DeskKeyGrant.objects.filter(user=user).delete()
     return withdrawn
 
 
 @transaction.atomic
-def keyring_reset(
-    *, user: AbstractBaseUser, new_password: str, actor: AbstractBaseUser | None
-) -> bytes:
+def keyring_reset(*, user: User, new_password: str, actor: User | None) -> bytes:
     """Replace a lost personal key (flow 6) and withdraw every desk-key grant of the user.
 
     Desk memberships stay; each becomes a pending grant until a member holding
@@ -164,7 +164,7 @@ def keyring_reset(
 
 
 @transaction.atomic
-def keyring_remove(*, user: AbstractBaseUser, actor: AbstractBaseUser | None) -> None:
+def keyring_remove(*, user: User, actor: User | None) -> None:
     """Remove the personal key of a user whose password login was disabled."""
     withdrawn = _withdraw_grants(user)
     Keyring.objects.filter(user=user).delete()
@@ -201,8 +201,8 @@ def desk_create(
     slug: str,
     is_general: bool = False,
     description: str = "",
-    members: list[tuple[AbstractBaseUser, str]] = (),  # type: ignore[assignment]
-    actor: AbstractBaseUser | None = None,
+    members: Sequence[tuple[User, str]] = (),
+    actor: User | None = None,
 ) -> Desk:
     """Create a desk with a fresh key pair wrapped to the recovery key and to ``members``.
 
@@ -216,7 +216,7 @@ def desk_create(
     return desk
 
 
-def _grant(desk_key: DeskKey, user: AbstractBaseUser, desk_private_key: bytes) -> DeskKeyGrant:
+def _grant(desk_key: DeskKey, user: User, desk_private_key: bytes) -> DeskKeyGrant:
     keyring = Keyring.objects.filter(user=user).first()
     if keyring is None:
         raise MissingKeyring(user.get_username())
@@ -235,9 +235,9 @@ def _grant(desk_key: DeskKey, user: AbstractBaseUser, desk_private_key: bytes) -
 def desk_member_add(
     *,
     desk: Desk,
-    user: AbstractBaseUser,
+    user: User,
     role: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     desk_private_key: bytes | None = None,
 ) -> DeskMembership:
     """Add ``user`` to ``desk`` (flow 3). With the desk private key at hand, grant it too;
@@ -245,7 +245,7 @@ def desk_member_add(
     membership, _ = DeskMembership.objects.update_or_create(
         desk=desk, user=user, defaults={"role": role}
     )
-    user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))  # type: ignore[attr-defined]
+    user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
     audit(action=Action.MEMBER_ADDED, actor=actor, desk=desk, subject_user=user, detail=role)
     if desk_private_key is not None:
         desk_key_grant(desk=desk, user=user, desk_private_key=desk_private_key, actor=actor)
@@ -254,7 +254,7 @@ def desk_member_add(
 
 @transaction.atomic
 def desk_key_grant(
-    *, desk: Desk, user: AbstractBaseUser, desk_private_key: bytes, actor: AbstractBaseUser | None
+    *, desk: Desk, user: User, desk_private_key: bytes, actor: User | None
 ) -> DeskKeyGrant:
     """Seal the desk's active private key to a member's personal public key."""
     if not DeskMembership.objects.filter(desk=desk, user=user).exists():
@@ -267,7 +267,7 @@ def desk_key_grant(
 def desk_private_key_from_grant(
     *,
     desk_key: DeskKey,
-    user: AbstractBaseUser,
+    user: User,
     personal_private_key: bytes,
     grant: DeskKeyGrant | None = None,
 ) -> bytes:
@@ -308,9 +308,7 @@ def desk_private_key_from_recovery(*, desk_key: DeskKey, recovery_private_key: b
 
 
 @transaction.atomic
-def desk_member_remove(
-    *, desk: Desk, user: AbstractBaseUser, actor: AbstractBaseUser | None
-) -> DeskKey:
+def desk_member_remove(*, desk: Desk, user: User, actor: User | None) -> DeskKey:
     """Remove a member (flow 4): delete their grants, then rotate the desk key.
 
     The new key pair is sealed to the remaining members' public keys and to the
@@ -325,7 +323,7 @@ def desk_member_remove(
 
 
 @transaction.atomic
-def desk_key_rotate(*, desk: Desk, actor: AbstractBaseUser | None) -> DeskKey:
+def desk_key_rotate(*, desk: Desk, actor: User | None) -> DeskKey:
     """Retire the desk's active key and start a new one for future tips."""
     old = DeskKey.objects.select_for_update().get(desk=desk, retired_at__isnull=True)
     old.retired_at = timezone.now()
@@ -352,7 +350,7 @@ def desk_reseal_batch(
     *,
     old_key: DeskKey,
     old_private_key: bytes,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     batch_size: int = RESEAL_BATCH_SIZE,
 ) -> int:
     """Move up to ``batch_size`` content keys from a retired desk key to the desk's

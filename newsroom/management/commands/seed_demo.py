@@ -21,7 +21,7 @@ REGIONAL_DESKS = (
     ("Maghreb", "maghreb", "Arabic, French"),
     ("Europe", "europe", "English, French, German"),
 )
-DEMO_TIPS = (
+DEMO_TIPS: tuple[tuple[str | None, str], ...] = (
     ("latam", "Demo tip: invoices from the port authority do not match the shipping logs."),
     ("maghreb", "Demo tip: a water contract was awarded before the tender closed."),
     (None, "Demo tip: I am not sure which desk, but the council minutes were altered."),
@@ -83,8 +83,8 @@ class Command(BaseCommand):
                     (staff(f"{slug}-journalist"), "journalist"),
                 ],
             )
-        for slug, body in DEMO_TIPS:
-            desk = Desk.objects.get(slug=slug) if slug else None
+        for desk_slug, body in DEMO_TIPS:
+            desk = Desk.objects.get(slug=desk_slug) if desk_slug else None
             tip_submit(body=body, links="https://example.org/minutes", contact="", desk=desk)
         self.stdout.write(f"Seeded demo data. Demo recovery key: {key_path}")
 
