@@ -183,7 +183,10 @@ class TakeOverForm(forms.Form):
 
 class MoveForm(forms.Form):
     target = forms.ModelChoiceField(
-        label=_("Move to desk"), queryset=Desk.objects.none(), empty_label=None
+        label=_("Move to desk"),
+        queryset=Desk.objects.none(),
+        empty_label=_("— choose a desk —"),
+        error_messages={"required": _("Choose the desk to move the tips to.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -453,6 +456,7 @@ class TipAdmin(admin.ModelAdmin[Tip]):
                 note_form=NoteForm(),
                 take_over_form=TakeOverForm(),
                 move_form=MoveForm(),
+                title=_("Tip %(reference)s") % {"reference": tip.reference},
                 show_save=False,
                 show_save_and_continue=False,
                 show_save_and_add_another=False,

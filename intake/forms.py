@@ -80,7 +80,7 @@ class TipForm(forms.Form):
         widget=forms.RadioSelect,
     )
     contact = NormalisedTextField(
-        label=_("Contact details (optional)"),
+        label=_("Contact details"),
         required=False,
         max_length=MAX_CONTACT_LENGTH,
         help_text=_(

@@ -38,13 +38,12 @@ class Tip(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tips",
-        help_text=_("Empty when the reader was not sure: the general desk handles it."),
     )
     received_at = models.DateTimeField(_("received (hour)"), db_index=True, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
     )
-    has_contact = models.BooleanField(_("contact details left"), default=False, editable=False)
+    has_contact = models.BooleanField(_("contact details given"), default=False, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),

@@ -11,6 +11,7 @@ from django.test import Client
 from intake import crypto
 from intake.services import Submission, tip_submit
 from newsroom.models import Desk
+from newsroom.roles import role_groups_ensure
 from newsroom.services import desk_create, keyring_create, recovery_key_create
 
 PASSWORD = "correct horse battery staple"
@@ -41,6 +42,7 @@ class Newsroom:
 
 
 def make_newsroom() -> Newsroom:
+    role_groups_ensure()  # a transactional test before this one may have emptied them
     recovery = recovery_key_create()
     users = {
         name: make_staff(name)

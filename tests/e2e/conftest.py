@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import Browser, Page, sync_playwright
+from pytest_django import DjangoDbBlocker
 
 from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
-
 from tests.factories import Newsroom, make_newsroom
 
 # Playwright's sync API keeps an asyncio event loop registered in the main thread,
@@ -42,7 +42,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)"
+        reason = f"{CHROMIUM} not found: install Debian's package (apt-get install chromium)"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -97,6 +97,14 @@ def e2e_newsroom(transactional_db: None) -> Newsroom:
     return make_newsroom()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _role_groups_left_in_place(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Put the role groups back after the module's last flush, for the tests that follow."""
+    yield
+    with django_db_blocker.unblock():
+        _restore_role_groups()
+
+
 def _restore_role_groups() -> None:
     """Recreate the role groups that migration ``newsroom.0002`` made.
 
@@ -125,4 +133,3 @@ def screenshot() -> Callable[[Page, str], None]:
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
-
