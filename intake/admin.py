@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -54,7 +55,9 @@ class QueueStatusFilter(admin.SimpleListFilter):
         counts = dict(
             model_admin.get_queryset(request)
             .values_list("status")
-            .annotate(n=Count("pk"))
+            # COUNT(*), not COUNT(id): the queue index alone answers it (COUNT(id) reads
+            # every row: 0.3 s on SQLite at 100,000 tips; see docs/benchmarks.md).
+            .annotate(n=Count("*"))
             .order_by()
         )
         waiting = sum(counts.get(s, 0) for s in review.WAITING)
@@ -142,6 +145,9 @@ class DeskFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(desk__isnull=True)
         if value := self.value():
+            if not value.isdigit():
+                # A hand-edited URL: the admin's "invalid filter" page, not a server error.
+                raise IncorrectLookupParameters(f"Unknown desk {value!r}.")
             return queryset.filter(desk_id=value)
         return queryset
 
@@ -151,6 +157,16 @@ class TipChangeList(ChangeList):
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
+        page = self.result_list
+        if page.query.is_sliced:
+            # Pick the page's ids from the queue index (visibility and filters apply there),
+            # then load only those rows, in one query: sorting every waiting tip together
+            # with its ciphertext costs SQLite ~0.1 s at 100,000 tips.
+            self.result_list = (
+                Tip.objects.filter(pk__in=page.values("pk"))
+                .select_related("desk", "claimed_by")  # as TipAdmin.list_select_related
+                .order_by(*page.query.order_by)
+            )
         previews = tip_previews(
             tips=self.result_list,
             user=staff_user(request),
@@ -216,7 +232,8 @@ class TipAdmin(admin.ModelAdmin[Tip]):
         "A reference finds that tip; any other words search the text of your desks' "
         "most recent tips (decrypted in memory, never stored)."
     )
-    ordering = ("received_at",)
+    #: Oldest first; the id breaks ties in the order of the queue indexes (Tip.Meta).
+    ordering = ("received_at", "pk")
     show_full_result_count = False
     fields = (
         "reference",
@@ -294,7 +311,9 @@ class TipAdmin(admin.ModelAdmin[Tip]):
         if not term:
             return queryset, False
         if _REFERENCE.match(term):
-            by_reference = queryset.filter(reference__iexact=term)
+            # A reference names one tip: find it whatever the sidebar shows (the default
+            # "Needs action" view would otherwise hide an archived tip quoted to an editor).
+            by_reference = self.get_queryset(request).filter(reference__iexact=term)
             if by_reference.exists():
                 return by_reference, False
         private_key = keyring_from_request(request)

@@ -209,7 +209,8 @@ def tip_take_over(
 ) -> None:
     """Take over another editor's claim; the reason is kept as a sealed note."""
     _ensure_can_review(tip, actor)
-    locked = Tip.objects.select_for_update().select_related("claimed_by").get(pk=tip.pk)
+    # ``of``: PostgreSQL cannot lock the nullable side of the outer join to the holder.
+    locked = Tip.objects.select_for_update(of=("self",)).select_related("claimed_by").get(pk=tip.pk)
     if locked.claimed_by_id is None:
         raise ClaimError("Nobody holds this tip: claim it instead.")
     if locked.claimed_by_id == actor.pk:

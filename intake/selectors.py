@@ -150,7 +150,7 @@ def dashboard_for(user: User, *, waiting: frozenset[str], days: int = 30) -> Das
         .order_by("desk__name")
     ]
     oldest = waiting_tips.aggregate(oldest=Min("received_at"))["oldest"]
-    today = timezone.now().date()
+    today = timezone.localdate()  # the day as TruncDate counts it: in the newsroom's time zone
     start = today - timedelta(days=days - 1)
     counted = dict(
         tips.filter(received_at__date__gte=start)

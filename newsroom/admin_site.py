@@ -38,9 +38,13 @@ class NewsroomAdminSite(admin.AdminSite):
         from intake.review import WAITING
         from intake.selectors import dashboard_for
 
+        from .models import DeskMembership
+
         context = dict(extra_context or {})
-        if request.user.has_perm("intake.view_tip"):
-            context["dashboard"] = dashboard_for(staff_user(request), waiting=WAITING)
+        user = staff_user(request)
+        # Desk members only: a superuser on no desk reads no tips, so has no dashboard.
+        if user.has_perm("intake.view_tip") and DeskMembership.objects.filter(user=user).exists():
+            context["dashboard"] = dashboard_for(user, waiting=WAITING)
         return super().index(request, context)
 
     def password_change(  # type: ignore[override]  # Django's view returns a redirect on success

@@ -1,0 +1,808 @@
+"""The review queue in the admin: filters, previews, search, bulk actions, tip page, access."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from intake import crypto
+from intake.models import Note, SealedKey, StatusChange, Tip
+from intake.review import note_add, tip_claim, tip_transition
+from intake.services import received_hour, tip_open
+from newsroom.exceptions import KeyLocked
+from newsroom.models import AuditEvent
+from newsroom.services import desk_member_add, keyring_unlock
+from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
+
+Status = Tip.Status
+Action = AuditEvent.Action
+QUEUE = "/admin/intake/tip/"
+#: Queries behind one queue page, whatever the number of rows: session, user, permissions
+#: (2), the viewer's desks (2), status counts, desk filter (3), row count, the page's rows,
+#: the viewer's desk-key grants, the page's sealed content keys.
+QUEUE_QUERIES = 14
+
+
+def _key(user: Any) -> bytes:
+    return keyring_unlock(user=user, password=PASSWORD)
+
+
+def _refs(response: Any) -> list[str]:
+    return [tip.reference for tip in response.context["cl"].result_list]
+
+
+def _received(tip: Tip, when: datetime) -> None:
+    Tip.objects.filter(pk=tip.pk).update(received_at=when)
+
+
+def _set_status(tip: Tip, status: str) -> None:
+    Tip.objects.filter(pk=tip.pk).update(status=status)
+
+
+def _messages(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def _ciphertext_forms(tip: Tip) -> list[bytes]:
+    forms = []
+    for field in (tip.body, tip.links, tip.contact):
+        raw = bytes(field)[16:48]
+        forms += [raw.hex().encode(), base64.b64encode(raw)[:24]]
+    return forms
+
+
+def _preview_cells(content: bytes) -> list[str]:
+    return re.findall(r'<td class="field-preview">(.*?)</td>', content.decode())
+
+
+# --- the default queue and its counts ----------------------------------------------------
+
+
+def test_default_queue_is_tips_needing_action_oldest_first(newsroom: Newsroom) -> None:
+    now = received_hour()
+    tips = {}
+    for name, status, age_hours in [
+        ("fresh", Status.NEW, 1),
+        ("old_new", Status.NEW, 72),
+        ("reviewing", Status.IN_REVIEW, 120),
+        ("accepted", Status.ACCEPTED, 200),
+        ("spam", Status.SPAM, 300),
+        ("archived", Status.ARCHIVED, 400),
+    ]:
+        tip = newsroom.submit(f"Tip {name}", desk=newsroom.latam).tip
+        _set_status(tip, status)
+        _received(tip, now - timedelta(hours=age_hours))
+        tips[name] = tip
+
+    response = logged_in_client("editor").get(QUEUE)
+
+    assert response.status_code == 200
+    assert _refs(response) == [tips[n].reference for n in ("reviewing", "old_new", "fresh")]
+    for name in ("accepted", "spam", "archived"):
+        assert tips[name].reference.encode() not in response.content
+    every = logged_in_client("editor").get(QUEUE, {"status": "all"})
+    assert len(_refs(every)) == 6
+
+
+def test_status_filter_counts_each_status_of_my_desks(newsroom: Newsroom) -> None:
+    for status, desk in [
+        (Status.NEW, newsroom.latam),
+        (Status.NEW, newsroom.latam),
+        (Status.IN_REVIEW, newsroom.latam),
+        (Status.SPAM, newsroom.latam),
+        (Status.ARCHIVED, newsroom.europe),
+        (Status.NEW, newsroom.europe),
+        (Status.NEW, None),
+    ]:
+        _set_status(newsroom.submit("Counted", desk=desk).tip, status)
+
+    editor_page = logged_in_client("editor").get(QUEUE).content.decode()
+    for label in [
+        "Needs action (5)",
+        "New (4)",
+        "In review (1)",
+        "Accepted (0)",
+        "Rejected (0)",
+        "Spam (1)",
+        "Duplicate (0)",
+        "Archived (1)",
+        "All (7)",
+    ]:
+        assert label in editor_page
+
+    latam_page = logged_in_client("latam_coord").get(QUEUE).content.decode()
+    for label in ["Needs action (3)", "New (2)", "In review (1)", "Spam (1)", "Archived (0)"]:
+        assert label in latam_page
+    assert "All (4)" in latam_page
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("new", ["n"]), ("in_review", ["r"]), ("spam", ["s"]), ("all", ["s", "r", "n"])],
+)
+def test_status_filter_narrows_to_one_status(
+    newsroom: Newsroom, status: str, expected: list[str]
+) -> None:
+    now = received_hour()
+    tips = {}
+    for offset, (name, value) in enumerate([("s", Status.SPAM), ("r", Status.IN_REVIEW)]):
+        tip = newsroom.submit(name, desk=newsroom.latam).tip
+        _set_status(tip, value)
+        _received(tip, now - timedelta(hours=10 - offset))
+        tips[name] = tip
+    tips["n"] = newsroom.submit("n", desk=newsroom.latam).tip
+    response = logged_in_client("editor").get(QUEUE, {"status": status})
+    assert _refs(response) == [tips[name].reference for name in expected]
+
+
+# --- filters -----------------------------------------------------------------------------
+
+
+def test_age_buckets_split_at_one_and_seven_days(newsroom: Newsroom) -> None:
+    now = datetime(2024, 6, 10, 12, 0, tzinfo=UTC)
+    ages = {
+        "23h": timedelta(hours=23),
+        "24h": timedelta(hours=24),
+        "6d23h": timedelta(days=6, hours=23),
+        "7d": timedelta(days=7),
+        "30d": timedelta(days=30),
+    }
+    with time_machine.travel(now, tick=False):
+        tips = {name: newsroom.submit(name, desk=newsroom.latam).tip for name in ages}
+        for name, age in ages.items():
+            _received(tips[name], now - age)
+        client = logged_in_client("editor")
+        buckets = {
+            age: set(_refs(client.get(QUEUE, {"age": age}))) for age in ("day", "week", "older")
+        }
+        unfiltered = set(_refs(client.get(QUEUE)))
+
+    def refs(*names: str) -> set[str]:
+        return {tips[name].reference for name in names}
+
+    assert buckets["day"] == refs("23h")
+    assert buckets["week"] == refs("24h", "6d23h")
+    assert buckets["older"] == refs("7d", "30d")
+    assert unfiltered == refs(*ages)
+
+
+def test_claim_filter_finds_mine_unclaimed_and_others(newsroom: Newsroom) -> None:
+    editor = newsroom.users["editor"]
+    other = make_staff("other_holder")
+    mine = newsroom.submit("Mine", desk=newsroom.latam).tip
+    tip_claim(tip=mine, actor=editor)
+    theirs = newsroom.submit("Theirs", desk=newsroom.latam).tip
+    Tip.objects.filter(pk=theirs.pk).update(claimed_by=other)
+    free = newsroom.submit("Free", desk=newsroom.latam).tip
+
+    client = logged_in_client("editor")
+    assert _refs(client.get(QUEUE, {"claim": "mine"})) == [mine.reference]
+    assert _refs(client.get(QUEUE, {"claim": "none"})) == [free.reference]
+    assert _refs(client.get(QUEUE, {"claim": "others"})) == [theirs.reference]
+    page = client.get(QUEUE).content.decode()
+    assert '<td class="field-holder">editor</td>' in page
+    assert '<td class="field-holder">other_holder</td>' in page
+
+
+def test_has_contact_filter(newsroom: Newsroom) -> None:
+    reachable = newsroom.submit("Call me", desk=newsroom.latam, contact="signal +57 300").tip
+    anonymous = newsroom.submit("Anonymous", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    assert _refs(client.get(QUEUE, {"has_contact__exact": "1"})) == [reachable.reference]
+    assert _refs(client.get(QUEUE, {"has_contact__exact": "0"})) == [anonymous.reference]
+
+
+def _desk_choices(response: Any) -> list[str]:
+    (desk_filter,) = [
+        spec
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", None) == "desk"
+    ]
+    return [str(label) for _, label in desk_filter.lookup_choices]
+
+
+def test_desk_filter_offers_only_the_viewers_desks(newsroom: Newsroom) -> None:
+    latam_tip = newsroom.submit("Latam", desk=newsroom.latam).tip
+    europe_tip = newsroom.submit("Europe", desk=newsroom.europe).tip
+    general_tip = newsroom.submit("Not sure", desk=None).tip
+
+    editor = logged_in_client("editor")
+    assert _desk_choices(editor.get(QUEUE)) == [
+        "Europe",
+        "Latin America",
+        "General only (reader not sure)",
+    ]
+    assert _refs(editor.get(QUEUE, {"desk": newsroom.europe.pk})) == [europe_tip.reference]
+    assert _refs(editor.get(QUEUE, {"desk": "none"})) == [general_tip.reference]
+
+    coord = logged_in_client("latam_coord")
+    page = coord.get(QUEUE)
+    assert _desk_choices(page) == ["Latin America"]
+    assert b"Europe" not in page.content
+    assert _refs(coord.get(QUEUE, {"desk": newsroom.latam.pk})) == [latam_tip.reference]
+    # Asking for another desk's id directly shows nothing of it.
+    other_desk = coord.get(QUEUE, {"desk": newsroom.europe.pk})
+    assert _refs(other_desk) == []
+    assert europe_tip.reference.encode() not in other_desk.content
+
+
+@pytest.mark.parametrize("value", ["garbage", "1; DROP TABLE", "-"])
+def test_a_malformed_desk_filter_is_refused_not_a_server_error(
+    newsroom: Newsroom, value: str
+) -> None:
+    newsroom.submit("Latam", desk=newsroom.latam)
+    response = logged_in_client("editor").get(QUEUE, {"desk": value})
+    assert response.status_code == 302
+    assert response["Location"] == f"{QUEUE}?e=1"
+
+
+# --- previews ----------------------------------------------------------------------------
+
+
+def test_preview_is_the_decrypted_text_on_one_line(newsroom: Newsroom) -> None:
+    newsroom.submit("Minister took bribes\n\nat the   port", desk=newsroom.latam)
+    long_tip = newsroom.submit("word " * 60, desk=newsroom.latam).tip
+    _received(long_tip, received_hour() - timedelta(hours=1))
+    page = logged_in_client("editor").get(QUEUE).content
+    long_preview, short_preview = _preview_cells(page)
+    assert short_preview == "Minister took bribes at the port"
+    assert len(long_preview) == 90
+    assert long_preview.endswith("…")
+    assert long_preview.startswith("word word")
+
+
+def test_preview_is_locked_without_the_keyring_cookie_and_never_shows_ciphertext(
+    newsroom: Newsroom,
+) -> None:
+    tips = [
+        newsroom.submit("Port bribes", desk=newsroom.latam, contact="a@b.example").tip,
+        newsroom.submit("Rail contracts", desk=newsroom.europe, links="https://x.example").tip,
+    ]
+    client = logged_in_client("editor")
+    unlocked = client.get(QUEUE).content
+    assert sorted(_preview_cells(unlocked)) == ["Port bribes", "Rail contracts"]
+
+    del client.cookies["pista_keyring"]
+    locked = client.get(QUEUE).content
+    assert b"Port bribes" not in locked
+    assert b"Rail contracts" not in locked
+    cells = _preview_cells(locked)
+    assert len(cells) == 2
+    assert all("locked" in cell for cell in cells)
+    for tip in tips:
+        assert tip.reference.encode() in locked
+        for form in _ciphertext_forms(tip):
+            assert form not in unlocked
+            assert form not in locked
+
+
+def test_preview_is_locked_for_a_member_still_waiting_for_the_desk_key(
+    newsroom: Newsroom,
+) -> None:
+    desk_member_add(desk=newsroom.latam, user=make_staff("newcomer"), role="journalist", actor=None)
+    newsroom.submit("Waiting for a grant", desk=newsroom.latam)
+    page = logged_in_client("newcomer").get(QUEUE).content
+    assert b"Waiting for a grant" not in page
+    (cell,) = _preview_cells(page)
+    assert "locked" in cell
+
+
+# --- the query count does not grow with the rows -----------------------------------------
+
+
+def _fill_queue(newsroom: Newsroom, count: int, holders: list[Any]) -> None:
+    desks = [newsroom.latam, newsroom.europe, None]
+    for i in range(count):
+        tip = newsroom.submit(f"Queue tip {i}", desk=desks[i % 3], contact="x" * (i % 2)).tip
+        if i % 4 == 0:
+            Tip.objects.filter(pk=tip.pk).update(claimed_by=holders[i % len(holders)])
+
+
+def test_queue_query_count_is_pinned_and_does_not_grow_with_rows(
+    newsroom: Newsroom, django_assert_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holders = [newsroom.users["editor"], make_staff("holder_a"), make_staff("holder_b")]
+    client = logged_in_client("editor")
+    client.get(QUEUE)  # warm up: session, content types
+
+    _fill_queue(newsroom, 5, holders)
+    with django_assert_num_queries(QUEUE_QUERIES):
+        small = client.get(QUEUE)
+    assert len(_refs(small)) == 5
+
+    _fill_queue(newsroom, 55, holders)
+    decrypted = []
+    real_decrypt_text = crypto.decrypt_text
+
+    def counting_decrypt_text(*args: Any, **kwargs: Any) -> str:
+        decrypted.append(1)
+        return real_decrypt_text(*args, **kwargs)
+
+    monkeypatch.setattr(crypto, "decrypt_text", counting_decrypt_text)
+    with django_assert_num_queries(QUEUE_QUERIES):
+        large = client.get(QUEUE)
+    assert len(_refs(large)) == 50
+    previews = _preview_cells(large.content)
+    assert len(previews) == 50
+    assert all(cell.startswith("Queue tip ") for cell in previews)
+    # Decryption is for the page's rows only, never for the whole queue.
+    assert len(decrypted) == 50
+
+
+def test_queue_query_count_is_the_same_for_a_regional_member(newsroom: Newsroom) -> None:
+    client = logged_in_client("latam_coord")
+    client.get(QUEUE)
+    counts = []
+    for batch in (3, 57):
+        for i in range(batch):
+            newsroom.submit(f"Latam {i}", desk=newsroom.latam)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(QUEUE).status_code == 200
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+def test_search_by_reference_finds_that_tip_in_any_case(newsroom: Newsroom) -> None:
+    wanted = newsroom.submit("Wanted", desk=newsroom.latam).tip
+    newsroom.submit("Other", desk=newsroom.latam)
+    client = logged_in_client("editor")
+    assert _refs(client.get(QUEUE, {"q": wanted.reference})) == [wanted.reference]
+    assert _refs(client.get(QUEUE, {"q": wanted.reference.lower()})) == [wanted.reference]
+
+
+def test_search_by_reference_finds_a_closed_tip_from_the_default_queue(
+    newsroom: Newsroom,
+) -> None:
+    archived = newsroom.submit("Old business", desk=newsroom.latam).tip
+    _set_status(archived, Status.ARCHIVED)
+    response = logged_in_client("editor").get(QUEUE, {"q": archived.reference})
+    assert _refs(response) == [archived.reference]
+
+
+def test_search_by_reference_does_not_reach_another_desks_tip(newsroom: Newsroom) -> None:
+    europe_tip = newsroom.submit("Europe only body", desk=newsroom.europe).tip
+    response = logged_in_client("latam_coord").get(QUEUE, {"q": europe_tip.reference})
+    assert _refs(response) == []
+    assert b"Europe only body" not in response.content
+    assert f"/admin/intake/tip/{europe_tip.pk}/".encode() not in response.content
+
+
+def test_text_search_decrypts_in_memory_and_says_how_many_it_searched(
+    newsroom: Newsroom,
+) -> None:
+    port = newsroom.submit("Bribes at the PORT of Callao", desk=newsroom.latam).tip
+    newsroom.submit("Rail contracts", desk=newsroom.latam)
+    newsroom.submit("Port strike in Rotterdam", desk=newsroom.europe)
+
+    coord = logged_in_client("latam_coord").get(QUEUE, {"q": "port"})
+    assert _refs(coord) == [port.reference]
+    assert "Searched the text of 2 tip(s) (your desks' most recent), in memory." in _messages(coord)
+
+    editor = logged_in_client("editor").get(QUEUE, {"q": "port"})
+    assert len(_refs(editor)) == 2
+    assert "Searched the text of 3 tip(s) (your desks' most recent), in memory." in _messages(
+        editor
+    )
+
+
+def test_text_search_while_locked_finds_nothing_and_says_why(newsroom: Newsroom) -> None:
+    newsroom.submit("Bribes at the port", desk=newsroom.latam)
+    client = logged_in_client("editor")
+    del client.cookies["pista_keyring"]
+    response = client.get(QUEUE, {"q": "port"})
+    assert _refs(response) == []
+    assert any("Only references can be looked up" in m for m in _messages(response))
+
+
+# --- bulk actions ------------------------------------------------------------------------
+
+
+def _bulk(client: Client, action: str, tips: list[Tip], **extra: Any) -> Any:
+    data = {"action": action, "_selected_action": [str(t.pk) for t in tips], **extra}
+    return client.post(f"{QUEUE}?status=all", data)
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [("mark_spam", "spam"), ("mark_rejected", "rejected"), ("mark_archived", "archived")],
+)
+def test_bulk_status_action_confirms_then_changes_and_audits_each_tip(
+    newsroom: Newsroom, action: str, status: str
+) -> None:
+    chosen = [
+        newsroom.submit("First", desk=newsroom.latam).tip,
+        newsroom.submit("Second", desk=newsroom.europe).tip,
+    ]
+    _set_status(chosen[1], Status.IN_REVIEW)
+    bystander = newsroom.submit("Not chosen", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+
+    confirmation = _bulk(client, action, chosen, index="0")
+    assert confirmation.status_code == 200
+    listed = re.findall(r"<li>(\w{10}) — ", confirmation.content.decode())
+    assert sorted(listed) == sorted(t.reference for t in chosen)
+    assert bystander.reference.encode() not in confirmation.content
+    assert b'name="confirm" value="yes"' in confirmation.content
+    assert {t.status for t in Tip.objects.all()} <= {Status.NEW, Status.IN_REVIEW}
+    assert not StatusChange.objects.exists()
+
+    done = _bulk(client, action, chosen, confirm="yes")
+    assert done.status_code == 302
+    for tip in chosen:
+        tip.refresh_from_db()
+        assert tip.status == status
+        change = StatusChange.objects.get(tip=tip)
+        assert (change.actor, change.to_status) == (newsroom.users["editor"], status)
+        event = AuditEvent.objects.get(action=Action.STATUS_CHANGED, tip=tip)
+        assert event.actor == newsroom.users["editor"]
+    assert Tip.objects.get(pk=bystander.pk).status == Status.NEW
+    assert "2 tip(s) updated." in _messages(client.get(done["Location"]))
+
+
+def test_bulk_action_with_one_invalid_tip_changes_nothing_and_names_it(
+    newsroom: Newsroom,
+) -> None:
+    fresh = newsroom.submit("Fresh", desk=newsroom.latam).tip
+    accepted = newsroom.submit("Accepted", desk=newsroom.latam).tip
+    _set_status(accepted, Status.ACCEPTED)
+    client = logged_in_client("editor")
+
+    response = _bulk(client, "mark_spam", [fresh, accepted], confirm="yes")
+
+    assert response.status_code == 302
+    assert Tip.objects.get(pk=fresh.pk).status == Status.NEW
+    assert Tip.objects.get(pk=accepted.pk).status == Status.ACCEPTED
+    assert not StatusChange.objects.exists()
+    assert not AuditEvent.objects.filter(action=Action.STATUS_CHANGED).exists()
+    (message,) = _messages(client.get(response["Location"]))
+    assert message.startswith("Nothing was changed")
+    assert f"{accepted.reference}: A tip that is accepted cannot become spam." in message
+    assert fresh.reference not in message
+
+
+def test_bulk_move_confirms_with_a_desk_choice_then_reseals(newsroom: Newsroom) -> None:
+    moving = [
+        newsroom.submit("Move one", desk=newsroom.latam).tip,
+        newsroom.submit("Move two", desk=None).tip,
+    ]
+    client = logged_in_client("editor")
+
+    confirmation = _bulk(client, "move_to_desk", moving, index="0")
+    assert confirmation.status_code == 200
+    page = confirmation.content.decode()
+    select = re.search(r'<select name="target"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', select.group(1))
+    assert options == [
+        (str(newsroom.europe.pk), "Europe"),
+        (str(newsroom.latam.pk), "Latin America"),
+    ]
+    for tip in moving:
+        assert tip.reference in page
+    assert {t.desk_id for t in Tip.objects.filter(pk__in=[t.pk for t in moving])} == {
+        newsroom.latam.pk,
+        None,
+    }
+
+    done = _bulk(client, "move_to_desk", moving, confirm="yes", target=str(newsroom.europe.pk))
+    assert done.status_code == 302
+    assert "2 tip(s) updated." in _messages(client.get(done["Location"]))
+    for tip, body in zip(moving, ("Move one", "Move two"), strict=True):
+        tip = Tip.objects.get(pk=tip.pk)
+        assert tip.desk == newsroom.europe
+        for name in ("europe_journalist", "editor"):
+            user = newsroom.users[name]
+            assert tip_open(tip=tip, user=user, personal_private_key=_key(user)).body == body
+        coord = newsroom.users["latam_coord"]
+        with pytest.raises(KeyLocked):
+            tip_open(tip=tip, user=coord, personal_private_key=_key(coord))
+    assert AuditEvent.objects.filter(action=Action.TIP_MOVED).count() == 2
+
+
+def test_bulk_move_without_a_desk_asks_again_and_moves_nothing(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Stay", desk=newsroom.latam).tip
+    response = _bulk(logged_in_client("editor"), "move_to_desk", [tip], confirm="yes")
+    assert response.status_code == 200
+    assert b'<select name="target"' in response.content
+    assert Tip.objects.get(pk=tip.pk).desk == newsroom.latam
+    assert not AuditEvent.objects.filter(action=Action.TIP_MOVED).exists()
+
+
+def test_bulk_move_with_a_locked_key_moves_nothing(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Locked", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    del client.cookies["pista_keyring"]
+    response = _bulk(client, "move_to_desk", [tip], confirm="yes", target=newsroom.europe.pk)
+    assert response.status_code == 302
+    assert Tip.objects.get(pk=tip.pk).desk == newsroom.latam
+    (message,) = _messages(client.get(response["Location"]))
+    assert message.startswith("Nothing was changed")
+    assert tip.reference in message
+
+
+@pytest.mark.parametrize("username", ["latam_coord", "latam_journalist"])
+def test_bulk_actions_are_not_offered_to_non_editors(newsroom: Newsroom, username: str) -> None:
+    tip = newsroom.submit("Theirs", desk=newsroom.latam).tip
+    client = logged_in_client(username)
+    page = client.get(QUEUE)
+    assert page.context["action_form"] is None
+    assert b"mark_spam" not in page.content
+    _bulk(client, "mark_spam", [tip], confirm="yes")
+    assert Tip.objects.get(pk=tip.pk).status == Status.NEW
+
+
+# --- the tip page ------------------------------------------------------------------------
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _timeline_rows(content: bytes) -> list[str]:
+    table = content.decode().split('class="module timeline"', 1)[1]
+    rows = re.findall(r'<tr class="timeline-(\w+)">(.*?)</tr>', table, re.S)
+    return [f"{kind}: {' '.join(_TAGS.sub(' ', cells).split())}" for kind, cells in rows]
+
+
+def test_tip_page_timeline_is_in_time_order_and_decrypts_for_the_desk(
+    newsroom: Newsroom,
+) -> None:
+    editor = newsroom.users["editor"]
+    key = _key(editor)
+    start = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        tip = newsroom.submit("Timeline page", desk=newsroom.latam).tip
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        tip_transition(tip=tip, actor=editor, to_status=Status.REJECTED)
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        note_add(tip=tip, actor=editor, text="Asked Juan Perez", personal_private_key=key)
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        tip_claim(tip=tip, actor=editor)
+    with time_machine.travel(start + timedelta(hours=4), tick=False):
+        tip_transition(
+            tip=tip,
+            actor=editor,
+            to_status=Status.IN_REVIEW,
+            reason="Juan sent documents",
+            personal_private_key=key,
+        )
+
+    page = logged_in_client("latam_coord").get(f"{QUEUE}{tip.pk}/change/")
+    assert page.status_code == 200
+    rows = _timeline_rows(page.content)
+    assert rows[:4] == [
+        "status: 2024-03-01 10:00 editor New → Rejected",
+        "note: 2024-03-01 11:00 editor Note Asked Juan Perez",
+        "audit: 2024-03-01 12:00 editor Tip claimed",
+        "status: 2024-03-01 13:00 editor Rejected → In review Juan sent documents",
+    ]
+    # Then this very reading, recorded now.
+    assert rows[4].startswith("audit: ")
+    assert rows[4].endswith("latam_coord Tip read")
+
+    locked_client = logged_in_client("latam_coord")
+    del locked_client.cookies["pista_keyring"]
+    locked = locked_client.get(f"{QUEUE}{tip.pk}/change/").content
+    assert b"Juan" not in locked
+    assert locked.decode().count("(locked)") == 2
+
+
+def test_duplicate_link_is_navigable_both_ways(newsroom: Newsroom) -> None:
+    original = newsroom.submit("The original", desk=newsroom.latam).tip
+    repeat = newsroom.submit("The repeat", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    response = client.post(
+        f"{QUEUE}{repeat.pk}/transition/",
+        {"to_status": "duplicate", "duplicate_of": original.reference.lower()},
+    )
+    assert response.status_code == 302
+    repeat.refresh_from_db()
+    assert (repeat.status, repeat.duplicate_of) == (Status.DUPLICATE, original)
+
+    repeat_page = client.get(f"{QUEUE}{repeat.pk}/change/").content.decode()
+    assert (
+        f'class="duplicate-of" href="/admin/intake/tip/{original.pk}/change/">'
+        f"{original.reference}</a>"
+    ) in repeat_page
+    original_page = client.get(f"{QUEUE}{original.pk}/change/").content.decode()
+    assert (
+        f'class="duplicated-by" href="/admin/intake/tip/{repeat.pk}/change/">{repeat.reference}</a>'
+    ) in original_page
+
+
+def test_duplicate_of_an_unknown_reference_is_refused_on_the_page(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Repeat of something hidden", desk=newsroom.europe).tip
+    client = logged_in_client("editor")
+    response = client.post(
+        f"{QUEUE}{tip.pk}/transition/", {"to_status": "duplicate", "duplicate_of": "ZZZZZZZZZZ"}
+    )
+    assert Tip.objects.get(pk=tip.pk).status == Status.NEW
+    assert "No tip of yours has the reference ZZZZZZZZZZ." in _messages(
+        client.get(response["Location"])
+    )
+
+
+def test_status_choices_on_the_page_are_the_allowed_ones(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Accepted", desk=newsroom.latam).tip
+    _set_status(tip, Status.ACCEPTED)
+    page = logged_in_client("editor").get(f"{QUEUE}{tip.pk}/change/").content.decode()
+    select = re.search(r'<select name="to_status"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    assert re.findall(r'<option value="(\w+)">', select.group(1)) == ["in_review", "archived"]
+
+
+def test_refused_transition_on_the_page_says_why_and_changes_nothing(
+    newsroom: Newsroom,
+) -> None:
+    tip = newsroom.submit("Spam", desk=newsroom.latam).tip
+    _set_status(tip, Status.SPAM)
+    client = logged_in_client("editor")
+    response = client.post(f"{QUEUE}{tip.pk}/transition/", {"to_status": "in_review"})
+    assert Tip.objects.get(pk=tip.pk).status == Status.SPAM
+    assert "Reopening a tip needs a reason: say why it goes back to review." in _messages(
+        client.get(response["Location"])
+    )
+
+
+def test_tip_page_shows_who_holds_the_tip_and_the_matching_button(newsroom: Newsroom) -> None:
+    second = make_staff("second_editor")
+    desk_member_add(desk=newsroom.general, user=second, role="editor", actor=None)
+    tip = newsroom.submit("Hold it", desk=newsroom.latam).tip
+    url = f"{QUEUE}{tip.pk}/change/"
+    client = logged_in_client("editor")
+    page = client.get(url).content.decode()
+    assert "Nobody holds this tip." in page
+    assert f'action="{QUEUE}{tip.pk}/claim/"' in page
+
+    client.post(f"{QUEUE}{tip.pk}/claim/")
+    page = client.get(url).content.decode()
+    assert "You hold this tip." in page
+    assert f'action="{QUEUE}{tip.pk}/release/"' in page
+
+    others_page = logged_in_client("second_editor").get(url).content.decode()
+    assert "editor holds this tip (for" in others_page
+    assert f'action="{QUEUE}{tip.pk}/take-over/"' in others_page
+
+    coord_page = logged_in_client("latam_coord").get(url).content.decode()
+    assert re.search(r'<div class="readonly"><a [^>]*>editor</a></div>', coord_page)
+    assert "review-actions" not in coord_page  # sees the holder, gets no review buttons
+    assert f'action="{QUEUE}{tip.pk}/note/"' in coord_page
+
+
+def test_tip_page_refuses_a_post_to_itself(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Read only", desk=newsroom.latam).tip
+    response = logged_in_client("editor").post(f"{QUEUE}{tip.pk}/change/", {"status": "spam"})
+    assert response.status_code == 405
+    assert Tip.objects.get(pk=tip.pk).status == Status.NEW
+
+
+# --- the cross-desk access matrix --------------------------------------------------------
+
+USER_DESKS = {
+    "editor": {"latam", "europe"},
+    "latam_coord": {"latam"},
+    "latam_journalist": {"latam"},
+    "europe_journalist": {"europe"},
+}
+POST_VIEWS = ("claim", "release", "take-over", "transition", "note", "move")
+MATRIX_URLS = ("changelist", "change", "history", *POST_VIEWS, "bulk")
+
+
+def _snapshot(tip: Tip) -> tuple[object, ...]:
+    stored = Tip.objects.get(pk=tip.pk)
+    return (
+        stored.status,
+        stored.desk_id,
+        stored.claimed_by_id,
+        stored.duplicate_of_id,
+        Note.objects.filter(tip=tip).count(),
+        StatusChange.objects.filter(tip=tip).count(),
+        sorted(str(pk) for pk in SealedKey.objects.filter(tip=tip).values_list("pk", flat=True)),
+    )
+
+
+def _request(client: Client, url: str, tip: Tip, other_desk: Any) -> Any:
+    base = f"{QUEUE}{tip.pk}"
+    if url == "changelist":
+        return client.get(QUEUE, {"status": "all"})
+    if url in ("change", "history"):
+        return client.get(f"{base}/{url}/")
+    if url == "bulk":
+        return _bulk(client, "mark_spam", [tip], confirm="yes")
+    data = {
+        "take-over": {"reason": "Holder is away"},
+        "transition": {"to_status": "in_review"},
+        "note": {"text": "A desk note"},
+        "move": {"target": str(other_desk.pk)},
+    }.get(url, {})
+    return client.post(f"{base}/{url}/", data)
+
+
+@pytest.mark.parametrize("url", MATRIX_URLS)
+@pytest.mark.parametrize("username", list(USER_DESKS))
+def test_cross_desk_access_matrix(newsroom: Newsroom, username: str, url: str) -> None:
+    user = newsroom.users[username]
+    holder = make_staff("holder")
+    desks = {"latam": newsroom.latam, "europe": newsroom.europe}
+    other = {"latam": newsroom.europe, "europe": newsroom.latam}
+    bodies = {"latam": "Latin America secret body", "europe": "Europe secret body"}
+    tips = {slug: newsroom.submit(bodies[slug], desk=desks[slug]).tip for slug in desks}
+    for tip in tips.values():
+        if url == "take-over":
+            Tip.objects.filter(pk=tip.pk).update(claimed_by=holder)
+        if url == "release":
+            is_editor = user.has_perm("intake.change_tip")
+            Tip.objects.filter(pk=tip.pk).update(claimed_by=user if is_editor else holder)
+    client = logged_in_client(username)
+
+    for slug, tip in tips.items():
+        before = _snapshot(tip)
+        response = _request(client, url, tip, other[slug])
+        after = _snapshot(tip)
+        content = response.content
+        stored = Tip.objects.get(pk=tip.pk)
+
+        if slug not in USER_DESKS[username]:
+            assert bodies[slug].encode() not in content, (username, url, slug)
+            assert tip.reference.encode() not in content, (username, url, slug)
+            assert after == before, (username, url, slug)
+            expected_code = {"changelist": 200, "bulk": 200, "change": 302, "history": 302}
+            assert response.status_code == expected_code.get(url, 404), (username, url, slug)
+            continue
+
+        if url == "changelist":
+            assert response.status_code == 200
+            assert tip.reference.encode() in content
+        elif url == "change":
+            assert response.status_code == 200
+            assert bodies[slug].encode() in content
+        elif url == "history":
+            assert response.status_code == 200
+            assert tip.reference.encode() in content
+        elif username == "editor":
+            assert response.status_code == 302, (url, slug)
+            effect = {
+                "claim": stored.claimed_by == user,
+                "release": stored.claimed_by is None,
+                "take-over": stored.claimed_by == user and after[4] == before[4] + 1,
+                "transition": stored.status == Status.IN_REVIEW,
+                "note": after[4] == before[4] + 1,
+                "move": stored.desk == other[slug],
+                "bulk": stored.status == Status.SPAM,
+            }[url]
+            assert effect, (url, slug)
+        elif url == "note":
+            # Every member of the tip's desk may add an internal note.
+            assert response.status_code == 302
+            assert after[4] == before[4] + 1
+            assert after[:4] == before[:4]
+        else:
+            # Coordinators and journalists see their desk's tips but do not review them.
+            assert response.status_code == (200 if url == "bulk" else 302), (url, slug)
+            assert after == before, (username, url, slug)
+
+
+def test_an_editor_of_one_regional_desk_cannot_reach_another_desks_tip(
+    newsroom: Newsroom,
+) -> None:
+    europe_editor = make_staff("europe_editor")
+    desk_member_add(desk=newsroom.europe, user=europe_editor, role="editor", actor=None)
+    tip = newsroom.submit("Latam for editors", desk=newsroom.latam).tip
+    before = _snapshot(tip)
+    client = logged_in_client("europe_editor")
+    for url in POST_VIEWS:
+        response = _request(client, url, tip, newsroom.europe)
+        assert response.status_code == 404, url
+    assert client.get(f"{QUEUE}{tip.pk}/change/").status_code == 302
+    _bulk(client, "mark_spam", [tip], confirm="yes")
+    assert _snapshot(tip) == before
