@@ -53,7 +53,7 @@ def conversation_urls(model_admin: TipAdmin) -> list[URLPattern]:
 
 
 def _tip(request: HttpRequest, object_id: str, model_admin: TipAdmin) -> Tip:
-    tip = model_admin.get_object(request, object_id)  # narrowed to the viewer's desks
+    tip: Tip | None = model_admin.get_object(request, object_id)  # narrowed to the viewer's desks
     if tip is None:
         raise Http404(_("No tip of your desks has this address."))
     if not model_admin.has_view_permission(request, tip):
@@ -63,7 +63,9 @@ def _tip(request: HttpRequest, object_id: str, model_admin: TipAdmin) -> Tip:
 
 @never_cache
 @sensitive_post_parameters("body")
-def conversation_view(request: HttpRequest, object_id: str, *, model_admin: TipAdmin) -> Any:
+def conversation_view(
+    request: HttpRequest, object_id: str, *, model_admin: TipAdmin
+) -> HttpResponse:
     """GET: the decrypted conversation (audited). POST: send a message, or withdraw one."""
     tip = _tip(request, object_id, model_admin)
     user: Any = request.user

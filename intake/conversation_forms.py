@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .conversation import MAX_MESSAGE_LENGTH
 from .forms import NormalisedTextField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: Longest passphrase input read: seven of the longest words with generous spacing fit
 #: many times over; anything longer is cut before it reaches the key derivation.
@@ -20,7 +23,7 @@ _TOO_LONG = _(
 )
 
 
-def _message_field(label: str, help_text: str, rows: int) -> NormalisedTextField:
+def _message_field(label: StrOrPromise, help_text: StrOrPromise, rows: int) -> NormalisedTextField:
     return NormalisedTextField(
         label=label,
         max_length=MAX_MESSAGE_LENGTH,
