@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from newsroom.exceptions import KeyLocked
-from newsroom.keyring import keyring_from_request
+from newsroom.keyring import keyring_from_request, staff_user
 
 from .conversation import (
     ConversationError,
@@ -68,7 +68,7 @@ def conversation_view(
 ) -> HttpResponse:
     """GET: the decrypted conversation (audited). POST: send a message, or withdraw one."""
     tip = _tip(request, object_id, model_admin)
-    user: Any = request.user
+    user = staff_user(request)
     personal_private_key = keyring_from_request(request)
     url = reverse("admin:intake_tip_conversation", args=[tip.pk])
     form = NewsroomMessageForm()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -164,7 +164,7 @@ def _message_create(
     *,
     tip: Tip,
     author_kind: str,
-    author: AbstractBaseUser | None,
+    author: User | None,
     kind: str,
     body: str,
     created_at: datetime,
@@ -230,7 +230,7 @@ def _message_create(
 
 @transaction.atomic
 def message_send_to_reader(
-    *, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None, body: str
+    *, tip: Tip, user: User, personal_private_key: bytes | None, body: str
 ) -> Message:
     """A desk member writes to the reader of ``tip``.
 
@@ -296,9 +296,7 @@ def reader_details_add(*, tip: Tip, body: str) -> Message:
 
 
 @transaction.atomic
-def message_withdraw(
-    *, message: Message, user: AbstractBaseUser, personal_private_key: bytes | None
-) -> None:
+def message_withdraw(*, message: Message, user: User, personal_private_key: bytes | None) -> None:
     """Take back a newsroom message: the reader's sealed copy of its key is deleted,
     so the passphrase no longer opens it. The desks keep it."""
     if message.author_kind != Author.NEWSROOM:
@@ -377,7 +375,7 @@ def _unlocked(personal_private_key: bytes | None) -> bytes:
 
 
 def _staff_desk_private_keys(
-    keys: Iterable[MessageKey], user: AbstractBaseUser, personal_private_key: bytes
+    keys: Iterable[MessageKey], user: User, personal_private_key: bytes
 ) -> dict[uuid.UUID, bytes]:
     """Open each distinct desk key among ``keys`` that ``user`` holds a grant of, once."""
     opened: dict[uuid.UUID, bytes] = {}
@@ -396,7 +394,7 @@ def _staff_desk_private_keys(
 
 @transaction.atomic
 def conversation_for_staff(
-    *, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None
+    *, tip: Tip, user: User, personal_private_key: bytes | None
 ) -> list[ConversationItem]:
     """The whole conversation for a desk member, decrypted through their desk-key grants.
 
@@ -448,9 +446,7 @@ def conversation_for_staff(
 
 
 @transaction.atomic
-def message_keys_follow_tip(
-    *, tip: Tip, user: AbstractBaseUser, personal_private_key: bytes | None
-) -> int:
+def message_keys_follow_tip(*, tip: Tip, user: User, personal_private_key: bytes | None) -> int:
     """Re-seal the tip's messages to exactly the desk keys its content key is sealed to.
 
     Call after the tip's own seals change (moving it to another desk): messages
