@@ -23,7 +23,9 @@ _TOO_LONG = _(
 )
 
 
-def _message_field(label: StrOrPromise, help_text: StrOrPromise, rows: int) -> NormalisedTextField:
+def _message_field(
+    label: StrOrPromise, help_text: StrOrPromise, rows: int, css_class: str = ""
+) -> NormalisedTextField:
     return NormalisedTextField(
         label=label,
         max_length=MAX_MESSAGE_LENGTH,
@@ -33,7 +35,10 @@ def _message_field(label: StrOrPromise, help_text: StrOrPromise, rows: int) -> N
             "required": _("Please write something first: this field cannot be empty."),
             "max_length": _TOO_LONG,
         },
-        widget=forms.Textarea(attrs={"rows": rows, "maxlength": MAX_MESSAGE_LENGTH}),
+        widget=forms.Textarea(
+            attrs={"rows": rows, "maxlength": MAX_MESSAGE_LENGTH}
+            | ({"class": css_class} if css_class else {})
+        ),
     )
 
 
@@ -79,4 +84,5 @@ class NewsroomMessageForm(_NotBlank):
             "“the newsroom”: never with your name. Do not name other sources."
         ),
         rows=6,
+        css_class="vLargeTextField",  # the admin's full-width text area
     )
