@@ -530,3 +530,19 @@ def test_the_receipt_and_the_tip_form_point_to_the_check_back_page(
     receipt = client.post("/", {"body": "A tip", "contact_choice": "anonymous"}).content.decode()
     assert "Your tip has been received" in receipt
     assert f'Check back later at <a href="{CHECK}">testserver{CHECK}</a>' in receipt
+
+
+def test_check_back_pages_run_no_script_and_no_inline_style(
+    client: Client, newsroom: Newsroom, submission: Submission
+) -> None:
+    _ask(newsroom, submission.tip, "A question")
+    pages = [client.get(CHECK)]
+    _check_in(client, submission.passphrase)
+    pages.append(client.get(CONVERSATION))
+    for response in pages:
+        html = response.content.decode()
+        assert "<script" not in html
+        assert "style=" not in html
+        assert "<style" not in html
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
