@@ -9,6 +9,7 @@ Every reading and every message is audited by the services.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -77,7 +78,11 @@ def conversation_view(
     if request.method == "POST":
         try:
             if "withdraw" in request.POST:
-                message = tip.messages.filter(pk=request.POST["withdraw"]).first()
+                try:
+                    message_id = uuid.UUID(request.POST["withdraw"])
+                except ValueError:
+                    message_id = None
+                message = tip.messages.filter(pk=message_id).first() if message_id else None
                 if message is None:
                     raise ConversationError(_("That message is not part of this conversation."))
                 message_withdraw(

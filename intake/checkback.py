@@ -38,6 +38,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from newsroom.exceptions import KeyLocked
+
 from . import crypto, labels, passphrase
 from .conversation import (
     ConversationError,
@@ -265,7 +267,10 @@ def conversation(request: HttpRequest) -> HttpResponse:
                 url = reverse("intake:check_conversation") + f"?sent={kind}"
                 return HttpResponseRedirect(url, status=303)
 
-    items = conversation_for_reader(tip=tip, reader_private_key=visit.reader_private_key)
+    try:
+        items = conversation_for_reader(tip=tip, reader_private_key=visit.reader_private_key)
+    except KeyLocked:  # the key no longer matches the tip: treat as no visit
+        return _ended(request, expired=False)
     return render(
         request,
         "intake/conversation.html",

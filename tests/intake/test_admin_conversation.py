@@ -103,3 +103,17 @@ def test_anonymous_visitors_are_sent_to_the_login(newsroom: Newsroom) -> None:
 
 def test_a_malformed_tip_address_is_a_404(newsroom: Newsroom) -> None:
     assert logged_in_client("editor").get(_url("not-a-uuid")).status_code == 404
+
+
+def test_withdrawing_something_that_is_not_a_message_changes_nothing(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("A tip", desk=newsroom.latam).tip
+    other = newsroom.submit("Another tip", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    client.post(_url(other.pk), {"body": "For the other reader"})
+    foreign = Message.objects.get()
+    for value in ("not-a-uuid", str(foreign.pk)):
+        response = client.post(_url(tip.pk), {"withdraw": value})
+        assert response.status_code == 400
+        assert b"not part of this conversation" in response.content
+    foreign.refresh_from_db()
+    assert foreign.is_visible_to_reader
