@@ -546,3 +546,21 @@ def test_check_back_pages_run_no_script_and_no_inline_style(
         assert "<style" not in html
         assert "default-src 'self'" in response["Content-Security-Policy"]
         assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.real_kdf
+def test_failures_take_as_long_as_a_real_derivation(submission: Submission) -> None:
+    """With production Argon2id, no failure is a shortcut: each costs one derivation."""
+
+    def seconds(typed: str) -> float:
+        started = time.perf_counter()
+        Client().post(CHECK, {"passphrase": typed})
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    crypto.derive_receipt_secrets("calibration words only")
+    derivation = time.perf_counter() - started
+    right = seconds(submission.passphrase)
+    for typed in ("", "three short words", "abacus abdomen abdominal abide abiding ability ablaze"):
+        assert seconds(typed) >= 0.5 * derivation
+    assert right >= 0.5 * derivation
