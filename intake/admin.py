@@ -30,6 +30,7 @@ from newsroom.keyring import keyring_from_request, staff_user
 from newsroom.models import Desk
 
 from . import review
+from .admin_conversation import conversation_urls
 from .models import Tip
 from .selectors import (
     regional_desks_for_move,
@@ -430,6 +431,7 @@ class TipAdmin(admin.ModelAdmin[Tip]):
             )
 
         return [
+            *conversation_urls(self),
             route("transition", self.transition_view, "transition"),
             route("claim", self.claim_view, "claim"),
             route("release", self.release_view, "release"),

@@ -51,3 +51,20 @@ def status_reason(tip_id: UUID, change_id: UUID) -> bytes:
 def note(tip_id: UUID, note_id: UUID) -> bytes:
     """Label for an internal note, under the tip's content key."""
     return f"tip-note:v1:{tip_id}:{note_id}".encode()
+
+
+def message_body(tip_id: UUID, message_id: UUID) -> bytes:
+    """Label for one conversation message's text, under that message's own content key."""
+    return f"message-body:v1:{tip_id}:{message_id}".encode()
+
+
+def message_content_key(tip_id: UUID, message_id: UUID) -> bytes:
+    """Label for a message's content key sealed to a desk key, the recovery key or the
+    reader's receipt key."""
+    return f"message-content-key:v1:{tip_id}:{message_id}".encode()
+
+
+def reader_visit() -> bytes:
+    """Label for a reader's check-back visit (tip id and receipt private key) held in the
+    session store for one visit. No record id: the blob must not name the tip."""
+    return b"reader-visit:v1"

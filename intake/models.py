@@ -149,3 +149,101 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.tip_id}"
+
+
+class Message(models.Model):
+    """One message of the conversation between the newsroom and the reader of a tip.
+
+    The text is encrypted under a fresh content key per message; that key is
+    stored only sealed (:class:`MessageKey`). A newsroom message is sealed to the
+    tip's desk keys, the recovery key and the reader's receipt key; a reader's
+    message or added details to the desk keys and the recovery key only, so not
+    even the reader's passphrase opens them again.
+    """
+
+    class Author(models.TextChoices):
+        NEWSROOM = "newsroom", _("Newsroom")
+        READER = "reader", _("Reader")
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        #: More details the reader added to the tip later; from the reader only.
+        DETAILS = "details", _("Added details")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
+    #: Order within the tip's conversation; reader times are hour-rounded, so they cannot order.
+    position = models.PositiveIntegerField(editable=False)
+    author_kind = models.CharField(max_length=10, choices=Author.choices)
+    #: The staff member who wrote a newsroom message; always empty for the reader.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MESSAGE)
+    #: Exact for newsroom messages; rounded down to the hour for the reader's, like a tip.
+    created_at = models.DateTimeField(db_index=True, editable=False)
+    body = models.BinaryField(editable=False)
+    #: Cleared when the newsroom withdraws a message: the reader's sealed copy is deleted.
+    is_visible_to_reader = models.BooleanField(default=True)
+
+    class Meta:
+        ordering: ClassVar = ["tip", "position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["tip", "position"], name="one_message_per_position"),
+            models.CheckConstraint(
+                condition=Q(author_kind="newsroom") | Q(author__isnull=True),
+                name="reader_messages_have_no_staff_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="message") | Q(author_kind="reader"),
+                name="only_the_reader_adds_details",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.position} on {self.tip_id}"
+
+
+class MessageKey(models.Model):
+    """A message's content key sealed to one recipient."""
+
+    class Recipient(models.TextChoices):
+        DESK = "desk", _("Desk key")
+        RECOVERY = "recovery", _("Recovery key")
+        #: The reader's public key derived from the receipt passphrase.
+        READER = "reader", _("Reader's receipt key")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="keys")
+    recipient = models.CharField(max_length=10, choices=Recipient.choices)
+    desk_key = models.ForeignKey(
+        "newsroom.DeskKey", null=True, on_delete=models.CASCADE, related_name="message_keys"
+    )
+    recovery_key = models.ForeignKey(
+        "newsroom.RecoveryKey", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_content_key = models.BinaryField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(recipient="desk", desk_key__isnull=False, recovery_key__isnull=True)
+                | Q(recipient="recovery", desk_key__isnull=True, recovery_key__isnull=False)
+                | Q(recipient="reader", desk_key__isnull=True, recovery_key__isnull=True),
+                name="message_key_names_its_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["message", "desk_key"], name="one_message_seal_per_desk_key"
+            ),
+            models.UniqueConstraint(
+                fields=["message", "recipient"],
+                condition=~Q(recipient="desk"),
+                name="one_message_seal_per_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Content key of message {self.message_id} sealed to {self.get_recipient_display()}"

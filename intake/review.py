@@ -22,6 +22,7 @@ from newsroom.models import AuditEvent, Desk, DeskKey
 from newsroom.services import audit, desk_key_active
 
 from . import crypto, labels
+from .conversation import message_keys_follow_tip
 from .models import Note, SealedKey, StatusChange, Tip
 from .selectors import tips_visible_to
 from .services import tip_content_key
@@ -283,6 +284,8 @@ def tip_move(*, tip: Tip, actor: User, target: Desk, personal_private_key: bytes
             content_key, bytes(target_key.public_key), label=labels.tip_content_key(tip.id)
         ),
     )
+    # The conversation's messages are sealed to the tip's desks: they move with it.
+    message_keys_follow_tip(tip=tip, user=actor, personal_private_key=personal_private_key)
     tip.desk = target
     tip.save(update_fields=["desk"])
     audit(

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import checkback, views
 
 app_name = "intake"
 
 urlpatterns = [
     path("", views.submit, name="submit"),
+    path("check/", checkback.check, name="check"),
+    path("check/conversation/", checkback.conversation, name="check_conversation"),
+    path("check/leave/", checkback.leave, name="check_leave"),
 ]

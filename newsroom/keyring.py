@@ -8,13 +8,12 @@ cookie learns nothing. Logging out flushes the session, and
 :class:`KeyringCookieMiddleware` deletes the cookie whenever the session no
 longer holds a keyring, so logout and expiry destroy it.
 
-Neither half is ever logged.
+The two-halves storage itself is :class:`intake.splitkey.SplitSecret`, shared
+with the reader's check-back visit. Neither half is ever logged.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,29 +21,25 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from intake import crypto, labels
+from intake import labels
+from intake.splitkey import SplitSecret
 
 SESSION_FIELD = "pista_keyring"
 
 
-def _cookie_name() -> str:
-    return str(settings.PISTA_KEYRING_COOKIE)
+def _split() -> SplitSecret:
+    # Built per call: the cookie name is a setting that tests may override.
+    return SplitSecret(
+        session_field=SESSION_FIELD,
+        cookie_name=str(settings.PISTA_KEYRING_COOKIE),
+        secure_setting="PISTA_KEYRING_COOKIE_SECURE",
+    )
 
 
 def keyring_store(request: HttpRequest, response: HttpResponse, private_key: bytes) -> None:
     """Hold ``private_key`` for this login, split between the session and a cookie."""
     user = staff_user(request)
-    cookie_key = crypto.new_content_key()
-    blob = crypto.encrypt_bytes(private_key, cookie_key, label=labels.session_keyring(user.pk))
-    request.session[SESSION_FIELD] = base64.b64encode(blob).decode("ascii")
-    response.set_cookie(
-        _cookie_name(),
-        base64.urlsafe_b64encode(cookie_key).decode("ascii"),
-        max_age=None,  # a browser-session cookie; the server session bounds its life
-        httponly=True,
-        secure=bool(settings.PISTA_KEYRING_COOKIE_SECURE),
-        samesite="Strict",
-    )
+    _split().store(request, response, private_key, label=labels.session_keyring(user.pk))
 
 
 def keyring_from_request(request: HttpRequest) -> bytes | None:
@@ -57,16 +52,7 @@ def keyring_from_request(request: HttpRequest) -> bytes | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    stored = request.session.get(SESSION_FIELD)
-    cookie = request.COOKIES.get(_cookie_name())
-    if not stored or not cookie:
-        return None
-    try:
-        cookie_key = base64.urlsafe_b64decode(cookie)
-        blob = base64.b64decode(stored)
-        return crypto.decrypt_bytes(blob, cookie_key, label=labels.session_keyring(user.pk))
-    except (binascii.Error, ValueError, crypto.CryptoError):
-        return None
+    return _split().load(request, label=labels.session_keyring(user.pk))
 
 
 class KeyringCookieMiddleware:
@@ -77,11 +63,7 @@ class KeyringCookieMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        name = _cookie_name()
-        if name in request.COOKIES and name not in response.cookies:
-            session = getattr(request, "session", None)
-            if session is None or SESSION_FIELD not in session:
-                response.delete_cookie(name, samesite="Strict")
+        _split().drop_orphaned_cookie(request, response)
         return response
 
 

@@ -179,6 +179,10 @@ class AuditEvent(models.Model):
         TIP_TAKEN_OVER = "tip_taken_over", _("Claim taken over")
         NOTE_ADDED = "note_added", _("Note added")
         TIP_MOVED = "tip_moved", _("Tip moved to another desk")
+        MESSAGE_SENT = "message_sent", _("Message sent to the reader")
+        MESSAGE_RECEIVED = "message_received", _("Message received from the reader")
+        MESSAGE_WITHDRAWN = "message_withdrawn", _("Message withdrawn from the reader")
+        CONVERSATION_READ = "conversation_read", _("Conversation read")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from intake import crypto, labels
-from intake.models import SealedKey
+from intake.models import MessageKey, SealedKey
 
 from .exceptions import (
     AlreadyInitialised,
@@ -367,13 +367,33 @@ def desk_reseal_batch(
         sealed.sealed_content_key = crypto.seal(content_key, new_public, label=label)
         sealed.desk_key = new_key
         sealed.save(update_fields=["sealed_content_key", "desk_key"])
-    if batch:
+    # Conversation messages are sealed to the same desk keys as their tip: move them too,
+    # in what is left of the batch, before the old key (and its seals) can be deleted.
+    message_batch = list(
+        MessageKey.objects.select_for_update(of=("self",))
+        .filter(desk_key=old_key)
+        .select_related("message")
+        .order_by("id")[: batch_size - len(batch)]
+    )
+    for message_key in message_batch:
+        label = labels.message_content_key(message_key.message.tip_id, message_key.message_id)
+        content_key = crypto.unseal(
+            bytes(message_key.sealed_content_key), old_private_key, label=label
+        )
+        message_key.sealed_content_key = crypto.seal(content_key, new_public, label=label)
+        message_key.desk_key = new_key
+        message_key.save(update_fields=["sealed_content_key", "desk_key"])
+    if batch or message_batch:
         audit(
             action=Action.TIPS_RESEALED,
             actor=actor,
             desk=old_key.desk,
-            detail=f"{len(batch)} tip(s) moved to key {new_key.fingerprint}",
+            detail=f"{len(batch)} tip(s) and {len(message_batch)} message(s) moved to key "
+            f"{new_key.fingerprint}",
         )
-    if not SealedKey.objects.filter(desk_key=old_key).exists():
+    if not (
+        SealedKey.objects.filter(desk_key=old_key).exists()
+        or MessageKey.objects.filter(desk_key=old_key).exists()
+    ):
         old_key.delete()
-    return len(batch)
+    return len(batch) + len(message_batch)

@@ -165,6 +165,23 @@ SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 PISTA_KEYRING_COOKIE = "pista_keyring"
 PISTA_KEYRING_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A reader's check-back visit holds their receipt key the same way (see intake.checkback).
+PISTA_VISIT_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- cache: the check-back throttle's shared counter ----------------------------------
+# The throttle (intake.checkback) keeps a global count of failed passphrase attempts per
+# minute in the cache. Process-local memory is enough for one worker; with several
+# workers or hosts set REDIS_URL (e.g. redis://127.0.0.1:6379/0) so they share one budget.
+PISTA_CHECK_FAILURES_PER_MINUTE = int(os.environ.get("PISTA_CHECK_FAILURES_PER_MINUTE", "30"))
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- transport and browser hardening -----------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

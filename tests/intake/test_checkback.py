@@ -1,0 +1,566 @@
+"""The reader's check-back pages: passphrase in, status and conversation out, nothing kept."""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from intake import checkback, crypto
+from intake.conversation import message_send_to_reader
+from intake.models import Message, Tip
+from intake.services import Submission
+from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
+from newsroom.services import keyring_unlock
+from tests.factories import PASSWORD, Newsroom, logged_in_client, make_newsroom
+from tests.intake.test_canary import (
+    _database_rows_holding,
+    _files_under,
+    _holders,
+    _postgres_data_dir,
+)
+
+CHECK = "/check/"
+CONVERSATION = "/check/conversation/"
+LEAVE = "/check/leave/"
+CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _ask(newsroom: Newsroom, tip: Tip, body: str, *, by: str = "editor") -> None:
+    message_send_to_reader(
+        tip=tip,
+        user=newsroom.users[by],
+        personal_private_key=keyring_unlock(user=newsroom.users[by], password=PASSWORD),
+        body=body,
+    )
+
+
+def _check_in(client: Client, passphrase: str) -> None:
+    response = client.post(CHECK, {"passphrase": passphrase})
+    assert response.status_code == 303, response.content[:500]
+    assert response["Location"] == CONVERSATION
+
+
+def _without_csrf(content: bytes) -> bytes:
+    return CSRF_INPUT.sub(b"", content)
+
+
+@pytest.fixture
+def submission(newsroom: Newsroom) -> Submission:
+    return newsroom.submit("The bridge tender was rigged", desk=newsroom.latam)
+
+
+# --- the passphrase form ---------------------------------------------------------------
+
+
+def test_check_page_is_never_cached_and_sets_only_the_csrf_cookie(client: Client) -> None:
+    response = client.get(CHECK)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert set(response.cookies) <= {"csrftoken"}
+    assert b'name="passphrase"' in response.content
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda p: p.upper(),
+        lambda p: "  " + p.replace(" ", "   ") + "  ",
+        lambda p: p.replace(" ", "\r\n"),
+        lambda p: p.replace(" ", "\t").title(),
+        lambda p: "\n".join(p.split(" ")[:4]) + "\n\n " + " ".join(p.split(" ")[4:]),
+    ],
+    ids=["capitals", "extra-spaces", "line-breaks", "tabs-and-title-case", "pasted-in-lines"],
+)
+def test_passphrase_is_forgiving_of_case_spaces_and_line_breaks(
+    client: Client, submission: Submission, typed
+) -> None:
+    _check_in(client, typed(submission.passphrase))
+    assert client.get(CONVERSATION).status_code == 200
+
+
+def test_every_failure_gets_the_same_page_and_status(newsroom: Newsroom) -> None:
+    other = newsroom.submit("Someone else's tip", desk=None)
+    wrong_words = "abacus abdomen abdominal abide abiding ability ablaze"
+    attempts = [
+        wrong_words,
+        "ablaze ability abiding abide abdominal abdomen abacus",
+        "not a passphrase",  # malformed: three words
+        other.passphrase + " extra",  # a real passphrase with an eighth word
+        "",
+        "x" * 5_000,
+    ]
+    responses = [Client().post(CHECK, {"passphrase": typed}) for typed in attempts]
+    assert {r.status_code for r in responses} == {400}
+    bodies = {_without_csrf(r.content) for r in responses}
+    assert len(bodies) == 1
+    assert b"No tip matches this passphrase" in bodies.pop()
+    assert all(set(r.cookies) <= {"csrftoken"} for r in responses)
+
+
+def test_every_failure_runs_the_key_derivation_once(newsroom: Newsroom, monkeypatch) -> None:
+    derived: list[str] = []
+    real = crypto.derive_receipt_secrets
+
+    def counting(normalised: str) -> crypto.ReceiptSecrets:
+        derived.append(normalised)
+        return real(normalised)
+
+    monkeypatch.setattr(crypto, "derive_receipt_secrets", counting)
+    for typed in ["", "one", "one two three four five six seven eight", "x" * 5_000]:
+        Client().post(CHECK, {"passphrase": typed})
+    assert len(derived) == 4
+    assert max(len(d) for d in derived) <= 1_000, "overlong input is cut before the derivation"
+
+
+def test_the_passphrase_is_not_echoed_back(client: Client, db: None) -> None:
+    typed = "abacus abdomen abdominal abide abiding ability ablaze"
+    response = client.post(CHECK, {"passphrase": typed})
+    assert typed.encode() not in response.content
+
+
+# --- the conversation page -------------------------------------------------------------
+
+
+def test_conversation_shows_status_and_the_newsrooms_message(
+    client: Client, newsroom: Newsroom, submission: Submission
+) -> None:
+    _ask(newsroom, submission.tip, "Do you have a copy of the contract?", by="latam_coord")
+    _check_in(client, submission.passphrase)
+    response = client.get(CONVERSATION)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "Received" in page
+    assert "Do you have a copy of the contract?" in page
+    assert "latam_coord" not in page, "never the name of who wrote"
+    assert "Leave" in page
+
+
+def test_status_never_says_who_holds_the_tip_or_why(
+    client: Client, newsroom: Newsroom, submission: Submission
+) -> None:
+    Tip.objects.filter(pk=submission.tip.pk).update(
+        status=Tip.Status.REJECTED, claimed_by=newsroom.users["latam_coord"]
+    )
+    _check_in(client, submission.passphrase)
+    page = client.get(CONVERSATION).content.decode()
+    assert "Closed" in page
+    assert "latam_coord" not in page
+    assert "Rejected" not in page
+    assert "rejected" not in page
+
+
+def test_another_tips_passphrase_shows_nothing_of_this_tip(
+    client: Client, newsroom: Newsroom, submission: Submission
+) -> None:
+    _ask(newsroom, submission.tip, "Only for the first reader")
+    other = newsroom.submit("Another tip", desk=None)
+    _check_in(client, other.passphrase)
+    page = client.get(CONVERSATION).content.decode()
+    assert "Only for the first reader" not in page
+    assert "No messages yet" in page
+
+
+def test_reader_replies_and_the_tip_is_marked_unread(
+    client: Client, submission: Submission
+) -> None:
+    _check_in(client, submission.passphrase)
+    response = client.post(CONVERSATION, {"kind": "reply", "reply-body": "Yes, I have it"})
+    assert response.status_code == 303
+    assert response["Location"] == f"{CONVERSATION}?sent=reply"
+    message = Message.objects.get()
+    assert (message.author_kind, message.kind, message.author) == ("reader", "message", None)
+    assert b"Yes, I have it" not in bytes(message.body)
+    submission.tip.refresh_from_db()
+    assert submission.tip.has_unread_reply
+    page = client.get(response["Location"]).content.decode()
+    assert "Your reply was sealed and sent to the newsroom." in page
+    assert "Yes, I have it" not in page, "the reader's own message is sealed to the newsroom"
+    assert "You wrote" in page
+
+
+def test_reader_adds_details_to_the_tip(client: Client, submission: Submission) -> None:
+    _check_in(client, submission.passphrase)
+    response = client.post(
+        CONVERSATION, {"kind": "details", "details-body": "The meeting was on Friday"}
+    )
+    assert response.status_code == 303
+    assert Message.objects.get().kind == "details"
+    page = client.get(response["Location"]).content.decode()
+    assert "Your details were sealed and added to your tip." in page
+    assert "You added details" in page
+
+
+def test_an_empty_reply_is_refused_and_nothing_is_stored(
+    client: Client, submission: Submission
+) -> None:
+    _check_in(client, submission.passphrase)
+    response = client.post(CONVERSATION, {"kind": "reply", "reply-body": "  \r\n "})
+    assert response.status_code == 400
+    assert b"Your reply was not sent" in response.content
+    assert not Message.objects.exists()
+
+
+def test_an_invalid_reply_keeps_what_was_typed(client: Client, submission: Submission) -> None:
+    _check_in(client, submission.passphrase)
+    response = client.post(CONVERSATION, {"kind": "details", "details-body": "x" * 50_001})
+    assert response.status_code == 400
+    assert b"x" * 50_001 in response.content
+    assert b"the limit is 50000" in response.content
+
+
+def test_without_a_visit_the_conversation_sends_the_reader_to_the_form(
+    client: Client, db: None
+) -> None:
+    response = client.get(CONVERSATION)
+    assert response.status_code == 303
+    assert response["Location"] == CHECK
+    response = client.post(CONVERSATION, {"kind": "reply", "reply-body": "hello"})
+    assert b"Your text was not sent" in response.content
+    assert not Message.objects.exists()
+
+
+# --- the visit: what is kept, and for how long ----------------------------------------
+
+
+def test_visit_cookies_are_strict_and_end_with_the_browser(
+    client: Client, submission: Submission
+) -> None:
+    response = client.post(CHECK, {"passphrase": submission.passphrase})
+    assert set(response.cookies) == {"sessionid", "pista_visit"}
+    visit = response.cookies["pista_visit"]
+    assert visit["httponly"] is True
+    assert visit["secure"] is True
+    assert visit["samesite"] == "Strict"
+    assert visit["path"] == CHECK
+    assert not visit["max-age"]
+    assert not visit["expires"]
+    session = response.cookies["sessionid"]
+    assert not session["max-age"]
+    assert not session["expires"]
+    assert session["httponly"] is True
+
+
+def test_the_session_half_alone_names_no_tip_and_holds_no_key(
+    client: Client, submission: Submission
+) -> None:
+    _check_in(client, submission.passphrase)
+    reader_key = crypto.derive_receipt_secrets(submission.passphrase).keypair.private_key
+    raw_session = repr(dict(client.session.items())).encode()
+    stored = base64.b64decode(client.session[checkback.SESSION_FIELD])
+    for needle in (reader_key, submission.tip.pk.bytes):
+        assert needle not in stored
+    for needle in (str(submission.tip.pk), submission.tip.pk.hex, submission.tip.reference):
+        assert needle.encode() not in raw_session
+    # Without the cookie half, the conversation is closed.
+    del client.cookies["pista_visit"]
+    assert client.get(CONVERSATION).status_code == 303
+
+
+def test_a_tampered_visit_cookie_ends_the_visit(client: Client, submission: Submission) -> None:
+    _check_in(client, submission.passphrase)
+    client.cookies["pista_visit"] = base64.urlsafe_b64encode(b"x" * 32).decode()
+    response = client.get(CONVERSATION)
+    assert response.status_code == 303
+    assert response["Location"] == CHECK
+
+
+def test_the_visit_ends_after_20_minutes_idle(client: Client, submission: Submission) -> None:
+    start = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        _check_in(client, submission.passphrase)
+        clock.shift(timedelta(minutes=19))
+        assert client.get(CONVERSATION).status_code == 200
+        clock.shift(timedelta(minutes=19))  # activity restarted the clock
+        assert client.get(CONVERSATION).status_code == 200
+        clock.shift(timedelta(minutes=20, seconds=1))
+        response = client.get(CONVERSATION)
+    assert response.status_code == 303
+    assert response["Location"] == f"{CHECK}?from=ended"
+    assert response.cookies["pista_visit"].value == ""
+    assert response.cookies["sessionid"].value == ""
+    assert checkback.SESSION_FIELD not in client.session
+    page = client.get(f"{CHECK}?from=ended").content.decode()
+    assert "Your visit ended after 20 minutes without activity." in page
+
+
+def test_a_reply_sent_after_the_visit_ran_out_is_shown_back_not_stored(
+    client: Client, submission: Submission
+) -> None:
+    with time_machine.travel(datetime(2026, 5, 1, 10, 0, tzinfo=UTC), tick=False) as clock:
+        _check_in(client, submission.passphrase)
+        clock.shift(timedelta(minutes=25))
+        response = client.post(
+            CONVERSATION, {"kind": "reply", "reply-body": "A long answer typed slowly"}
+        )
+    assert response.status_code == 200
+    assert b"Your text was not sent" in response.content
+    assert b"A long answer typed slowly" in response.content
+    assert not Message.objects.exists()
+
+
+def test_leave_destroys_the_visit(client: Client, submission: Submission) -> None:
+    _check_in(client, submission.passphrase)
+    session_key = client.session.session_key
+    response = client.post(LEAVE)
+    assert response.status_code == 303
+    assert response["Location"] == f"{CHECK}?from=left"
+    assert response.cookies["pista_visit"].value == ""
+    assert response.cookies["pista_visit"]["path"] == CHECK
+    assert response.cookies["sessionid"].value == ""
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=session_key).exists()
+    assert client.get(CONVERSATION).status_code == 303
+    assert "You have left." in client.get(f"{CHECK}?from=left").content.decode()
+
+
+def test_leave_only_accepts_post(client: Client) -> None:
+    assert client.get(LEAVE).status_code == 405
+
+
+def test_leave_keeps_a_staff_login_in_the_same_browser(
+    newsroom: Newsroom, submission: Submission
+) -> None:
+    client = logged_in_client("editor")
+    _check_in(client, submission.passphrase)
+    client.post(LEAVE)
+    assert client.get("/admin/").status_code == 200
+    assert checkback.SESSION_FIELD not in client.session
+
+
+def test_check_back_works_through_csrf_protection(submission: Submission) -> None:
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(CHECK)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    response = client.post(
+        CHECK, {"passphrase": submission.passphrase, "csrfmiddlewaretoken": token.decode()}
+    )
+    assert response.status_code == 303
+    assert client.post(CHECK, {"passphrase": submission.passphrase}).status_code == 403
+
+
+# --- throttling without addresses --------------------------------------------------------
+
+
+def test_failed_attempts_are_throttled_globally_before_any_derivation(
+    newsroom: Newsroom, submission: Submission, settings, monkeypatch
+) -> None:
+    settings.PISTA_CHECK_FAILURES_PER_MINUTE = 3
+    derived: list[str] = []
+    real = crypto.derive_receipt_secrets
+    monkeypatch.setattr(crypto, "derive_receipt_secrets", lambda p: derived.append(p) or real(p))
+    with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False) as clock:
+        # Three readers, three browsers: no address or cookie ties them together.
+        for word in ("one", "two", "three"):
+            assert Client().post(CHECK, {"passphrase": word}).status_code == 400
+        assert len(derived) == 3
+
+        blocked = Client().post(CHECK, {"passphrase": submission.passphrase})
+        assert blocked.status_code == 429
+        assert blocked["Retry-After"] == "60"
+        assert b"too many attempts" in blocked.content
+        assert len(derived) == 3, "no Argon2id work once the budget is spent"
+
+        clock.shift(timedelta(minutes=1))
+        assert Client().post(CHECK, {"passphrase": submission.passphrase}).status_code == 303
+
+
+def test_successful_check_ins_do_not_use_up_the_budget(submission: Submission, settings) -> None:
+    settings.PISTA_CHECK_FAILURES_PER_MINUTE = 1
+    with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False):
+        for _ in range(4):
+            assert Client().post(CHECK, {"passphrase": submission.passphrase}).status_code == 303
+        assert Client().post(CHECK, {"passphrase": "wrong"}).status_code == 400
+        assert Client().post(CHECK, {"passphrase": "wrong"}).status_code == 429
+
+
+def test_the_throttle_page_matches_for_right_and_wrong_passphrases(
+    submission: Submission, settings
+) -> None:
+    settings.PISTA_CHECK_FAILURES_PER_MINUTE = 0
+    with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False):
+        right = Client().post(CHECK, {"passphrase": submission.passphrase})
+        wrong = Client().post(CHECK, {"passphrase": "wrong"})
+    assert right.status_code == wrong.status_code == 429
+    assert _without_csrf(right.content) == _without_csrf(wrong.content)
+
+
+def test_redis_url_switches_the_throttle_to_a_shared_cache(monkeypatch) -> None:
+    import importlib
+
+    import newsroom.settings as live_settings
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
+    try:
+        reloaded = importlib.reload(live_settings)
+        assert reloaded.CACHES["default"] == {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/3",
+        }
+    finally:
+        monkeypatch.delenv("REDIS_URL")
+        importlib.reload(live_settings)
+    assert "LocMemCache" in live_settings.CACHES["default"]["BACKEND"]
+
+
+def test_the_throttle_counter_works_on_redis(settings) -> None:
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"pista-test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.PISTA_CHECK_FAILURES_PER_MINUTE = 2
+    from django.core.cache import caches
+
+    try:
+        with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False):
+            assert checkback._attempt_reserve()[1]
+            assert checkback._attempt_reserve()[1]
+            key, allowed = checkback._attempt_reserve()
+            assert not allowed
+            checkback._attempt_refund(key)
+            checkback._attempt_refund(key)
+            assert checkback._attempt_reserve()[1]
+    finally:
+        caches["default"].clear()
+
+
+# --- anonymity and what stays on disk --------------------------------------------------
+
+
+def test_no_address_or_browser_is_stored_by_a_check_back(
+    client: Client, submission: Submission
+) -> None:
+    address, agent = "203.0.113.77", f"Agent-{uuid.uuid4().hex}"
+    meta = {"REMOTE_ADDR": address, "HTTP_USER_AGENT": agent, "HTTP_X_FORWARDED_FOR": address}
+    client.post(CHECK, {"passphrase": submission.passphrase}, **meta)
+    client.post(CONVERSATION, {"kind": "reply", "reply-body": "An answer"}, **meta)
+    client.post(CHECK, {"passphrase": "wrong words"}, **meta)
+    assert _database_rows_holding([address.encode(), agent.encode()]) == []
+
+
+def _restore_role_groups() -> None:
+    """An earlier transactional test's flush removes the groups migrations made."""
+    for role, name in ROLE_GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for dotted in ROLE_PERMISSIONS[role]:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_conversation_leaves_no_readable_trace_on_disk(tmp_path: Path, settings) -> None:
+    """Canaries written by both sides, read back through the pages, are nowhere on disk."""
+    _restore_role_groups()
+    newsroom = make_newsroom()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    started = time.time() - 1
+    submission = newsroom.submit("A tip", desk=newsroom.latam)
+    question, reply, details = (f"CANARY-{kind}-{uuid.uuid4().hex}" for kind in "QRD")
+    editor = logged_in_client("editor")
+    url = f"/admin/intake/tip/{submission.tip.pk}/conversation/"
+    assert editor.post(url, {"body": question}).status_code == 302
+
+    reader = Client()
+    _check_in(reader, submission.passphrase)
+    assert question in reader.get(CONVERSATION).content.decode()
+    reader.post(CONVERSATION, {"kind": "reply", "reply-body": reply})
+    reader.post(CONVERSATION, {"kind": "details", "details-body": details})
+    assert reply in editor.get(url).content.decode()
+    reader.post(LEAVE)
+
+    secrets = crypto.derive_receipt_secrets(submission.passphrase)
+    needles = [c.encode() for c in (question, reply, details)]
+    needles += [submission.passphrase.encode(), secrets.keypair.private_key]
+    assert _database_rows_holding(needles) == []
+    db_name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        files = [Path(f"{db_name}{suffix}") for suffix in ("", "-wal", "-journal", "-shm")]
+        assert _holders(iter(p for p in files if p.exists()), needles) == []
+    pg_dir = _postgres_data_dir()
+    if pg_dir is not None:
+        assert _holders(_files_under(pg_dir, since=started), needles) == []
+    assert _holders(_files_under(tmp_path), needles) == []
+    temp = [
+        p
+        for p in _files_under(Path(tempfile.gettempdir()), since=started)
+        # A browser test's profile (another test's, in the same run) is not the server's.
+        if "playwright" not in str(p) and "chromium" not in str(p).lower()
+    ]
+    assert _holders(iter(temp), needles) == []
+
+
+def test_the_receipt_and_the_tip_form_point_to_the_check_back_page(
+    client: Client, newsroom: Newsroom
+) -> None:
+    form = client.get("/").content.decode()
+    assert f'href="{CHECK}"' in form
+    receipt = client.post("/", {"body": "A tip", "contact_choice": "anonymous"}).content.decode()
+    assert "Your tip has been received" in receipt
+    assert f'Check back later at <a href="{CHECK}">testserver{CHECK}</a>' in receipt
+
+
+def test_check_back_pages_run_no_script_and_no_inline_style(
+    client: Client, newsroom: Newsroom, submission: Submission
+) -> None:
+    _ask(newsroom, submission.tip, "A question")
+    pages = [client.get(CHECK)]
+    _check_in(client, submission.passphrase)
+    pages.append(client.get(CONVERSATION))
+    for response in pages:
+        html = response.content.decode()
+        assert "<script" not in html
+        assert "style=" not in html
+        assert "<style" not in html
+        assert "default-src 'self'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.real_kdf
+def test_failures_take_as_long_as_a_real_derivation(submission: Submission) -> None:
+    """With production Argon2id, no failure is a shortcut: each costs one derivation."""
+
+    def seconds(typed: str) -> float:
+        started = time.perf_counter()
+        Client().post(CHECK, {"passphrase": typed})
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    crypto.derive_receipt_secrets("calibration words only")
+    derivation = time.perf_counter() - started
+    right = seconds(submission.passphrase)
+    for typed in ("", "three short words", "abacus abdomen abdominal abide abiding ability ablaze"):
+        assert seconds(typed) >= 0.5 * derivation
+    assert right >= 0.5 * derivation
