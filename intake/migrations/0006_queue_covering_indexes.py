@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intake", "0004_tip_labels"),
+        ("intake", "0005_conversation"),
     ]
 
     operations = [
