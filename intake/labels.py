@@ -51,3 +51,18 @@ def status_reason(tip_id: UUID, change_id: UUID) -> bytes:
 def note(tip_id: UUID, note_id: UUID) -> bytes:
     """Label for an internal note, under the tip's content key."""
     return f"tip-note:v1:{tip_id}:{note_id}".encode()
+
+
+def followup_brief(tip_id: UUID, followup_id: UUID) -> bytes:
+    """Label for a follow-up's brief, under the tip's content key."""
+    return f"followup-brief:v1:{tip_id}:{followup_id}".encode()
+
+
+def followup_drop_reason(tip_id: UUID, followup_id: UUID) -> bytes:
+    """Label for the reason a follow-up was dropped, under the tip's content key."""
+    return f"followup-drop-reason:v1:{tip_id}:{followup_id}".encode()
+
+
+def followup_comment(tip_id: UUID, comment_id: UUID) -> bytes:
+    """Label for a comment on a follow-up, under the tip's content key."""
+    return f"followup-comment:v1:{tip_id}:{comment_id}".encode()

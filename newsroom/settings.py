@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "intake.apps.IntakeConfig",
     "newsroom.apps.NewsroomConfig",
 ]
@@ -208,3 +210,10 @@ LOGGING = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pista@localhost")
+
+# --- background tasks (notifications) ---------------------------------------------------
+# Tasks are stored in the database and run by `python manage.py db_worker` next to the
+# web server. Notification e-mails link to the admin at PISTA_BASE_URL (e.g.
+# https://tips.example.org); without it the links are paths only.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+PISTA_BASE_URL = os.environ.get("PISTA_BASE_URL", "").rstrip("/")
