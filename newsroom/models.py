@@ -390,9 +390,7 @@ class NotificationPreference(models.Model):
     followup_assigned = models.BooleanField(
         _("a follow-up was assigned or reassigned to me"), default=True
     )
-    followup_due_soon = models.BooleanField(
-        _("one of my follow-ups is due tomorrow"), default=True
-    )
+    followup_due_soon = models.BooleanField(_("one of my follow-ups is due tomorrow"), default=True)
     followup_overdue = models.BooleanField(
         _("a follow-up on a desk I coordinate is overdue"), default=True
     )

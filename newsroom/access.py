@@ -1,0 +1,82 @@
+"""Who may do what on a desk, decided by desk membership and role alone.
+
+Model permissions (Django groups) only open admin pages; these checks decide
+which desk's members, tips and follow-ups a person sees and acts on. Superusers
+may manage desk membership (they run the newsroom) but are not readers: they see
+no follow-up, brief or comment unless they are members of the desk.
+
+Every function takes the acting user and returns a bool or a queryset; none
+raises, and none logs anything.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from .models import Desk, DeskMembership, FollowUp
+
+Role = DeskMembership.Role
+
+#: Roles that run a desk: they manage its members and see all of its follow-ups.
+MANAGING_ROLES = (Role.COORDINATOR, Role.EDITOR)
+
+
+def desk_role(user: AbstractBaseUser, desk: Desk) -> str | None:
+    """The user's role on ``desk``, or ``None`` when they are not a member."""
+    return (
+        DeskMembership.objects.filter(desk=desk, user_id=user.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def desks_visible_to(user: AbstractBaseUser) -> QuerySet[Desk]:
+    """Desks whose page (details and members) the user may see."""
+    if user.is_superuser:  # type: ignore[attr-defined]
+        return Desk.objects.all()
+    return Desk.objects.filter(memberships__user_id=user.pk)
+
+
+def desks_managed_by(user: AbstractBaseUser) -> QuerySet[Desk]:
+    """Desks whose membership the user may change."""
+    if user.is_superuser:  # type: ignore[attr-defined]
+        return Desk.objects.all()
+    return Desk.objects.filter(memberships__user_id=user.pk, memberships__role__in=MANAGING_ROLES)
+
+
+def can_manage_members(user: AbstractBaseUser, desk: Desk) -> bool:
+    return desks_managed_by(user).filter(pk=desk.pk).exists()
+
+
+def desks_coordinated_by(user: AbstractBaseUser) -> QuerySet[Desk]:
+    """Desks on which the user may create and reassign follow-ups."""
+    return Desk.objects.filter(memberships__user_id=user.pk, memberships__role=Role.COORDINATOR)
+
+
+def can_coordinate(user: AbstractBaseUser, desk: Desk) -> bool:
+    return desks_coordinated_by(user).filter(pk=desk.pk).exists()
+
+
+def followups_visible_to(user: AbstractBaseUser) -> QuerySet[FollowUp]:
+    """Follow-ups of desks the user runs, and their own assignments on desks they are on.
+
+    Someone removed from a desk loses sight of its follow-ups at once, even those
+    still assigned to them.
+    """
+    managed = DeskMembership.objects.filter(user_id=user.pk, role__in=MANAGING_ROLES).values(
+        "desk_id"
+    )
+    member_of = DeskMembership.objects.filter(user_id=user.pk).values("desk_id")
+    return FollowUp.objects.filter(
+        Q(desk_id__in=managed) | Q(desk_id__in=member_of, assignee_id=user.pk)
+    )
+
+
+def can_see_followup(user: AbstractBaseUser, followup: FollowUp) -> bool:
+    return followups_visible_to(user).filter(pk=followup.pk).exists()
+
+
+def can_manage_followup(user: AbstractBaseUser, followup: FollowUp) -> bool:
+    """Reassign, reschedule: the desk's coordinators."""
+    return can_coordinate(user, followup.desk)
