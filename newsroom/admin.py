@@ -1,42 +1,133 @@
-"""Staff-side admin: desks with their members and key state, staff users, the audit trail."""
+"""Staff-side admin: desks with their members and key state, staff users, the audit trail,
+notification preferences and deliveries. Follow-ups live in :mod:`newsroom.followup_admin`.
+
+Who sees which desk is decided by membership (:mod:`newsroom.access`), not by model
+permissions alone: a desk's page, members and key flows are for its members, and its
+membership is changed by its coordinators and editors (or a superuser).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from intake.models import SealedKey
+
+from . import access
+from .exceptions import MissingKeyring, NewsroomError
+from .followup_admin import FollowUpAdmin  # noqa: F401 - registers the follow-up pages
+from .followup_forms import DeskAdminForm, DeskMemberAddForm
 from .forms import KeyringAdminPasswordChangeForm
-from .models import AuditEvent, Desk, DeskMembership
+from .keyring import keyring_from_request
+from .models import (
+    AuditEvent,
+    Desk,
+    DeskKey,
+    DeskKeyGrant,
+    DeskMembership,
+    FollowUp,
+    Keyring,
+    Notification,
+    NotificationPreference,
+)
+from .notifications import notification_preferences_update
 from .selectors import memberships_with_grant_state
+from .services import (
+    desk_grants_complete_pending,
+    desk_key_active,
+    desk_member_add,
+    desk_member_remove,
+    desk_private_key_from_grant,
+    desk_reseal_batch,
+    desk_update,
+)
 
 User = get_user_model()
 
+#: Content keys one click of "re-seal" moves: bounded so the request stays short.
+ADMIN_RESEAL_BATCH = 200
 
-class DeskMembershipInline(admin.TabularInline):
-    model = DeskMembership
-    fields = ("user", "role", "created_at")
-    readonly_fields = ("user", "role", "created_at")
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Membership changes run key flows; they go through services, not a raw inline.
-        return False
+# --- desks -----------------------------------------------------------------------------------
+
+
+def pending_grant_explanation(
+    membership: DeskMembership, holders: list[str], has_keyring: bool, desk: Desk
+) -> str:
+    """Say exactly what a pending grant waits for, and why, in words a coordinator can act on."""
+    name = membership.user.get_username()
+    if not has_keyring:
+        return _(
+            "%(name)s has no personal key yet (they have never logged in), so the desk key "
+            "cannot be sealed to them. Waiting for: their first login; then a member who "
+            "holds the desk key presses “Grant the desk key to pending members”."
+        ) % {"name": name}
+    command = f"manage.py desk_grant {desk.slug} {name} --recovery-key FILE"
+    if not holders:
+        return _(
+            "%(name)s holds no copy of the desk key, and no member holds it either. Waiting "
+            "for: an administrator with the offline recovery key to run “%(command)s”."
+        ) % {"name": name, "command": command}
+    return _(
+        "%(name)s is on the desk but holds no copy of its current key, so they cannot read "
+        "its tips or follow-ups yet. Passing the key on needs the desk's private key, which "
+        "only a member holding it can open, with their own key unlocked by logging in; "
+        "nobody holding it was unlocked when %(name)s was added (or their password was "
+        "reset since). Waiting for: %(holders)s to press “Grant the desk key to pending "
+        "members”, or an administrator with the recovery key to run “%(command)s”."
+    ) % {"name": name, "holders": _(" or ").join(holders), "command": command}
+
+
+def _holds_active_key(desk: Desk, user: Any) -> bool:
+    return DeskKeyGrant.objects.filter(
+        desk_key__desk=desk, desk_key__retired_at__isnull=True, user_id=user.pk
+    ).exists()
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_general", "is_active", "member_count")
+class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = DeskAdminForm
+    list_display = ("name", "languages", "coordinator", "is_general", "is_active", "member_total")
     list_filter = ("is_general", "is_active")
     search_fields = ("name",)
-    fields = ("name", "slug", "description", "is_general", "is_active", "key_state")
-    readonly_fields = ("slug", "is_general", "key_state")
-    inlines = (DeskMembershipInline,)
+    list_select_related = ("coordinator",)
+    fields = ("name", "slug", "description", "languages", "coordinator", "is_general", "is_active")
+    readonly_fields = ("slug", "is_general")
+    change_form_template = "admin/newsroom/desk/change_form.html"
+    actions = ("confirm_pending_grants",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Desk]:
+        visible = access.desks_visible_to(request.user).values("pk")  # type: ignore[arg-type]
+        return Desk.objects.filter(pk__in=visible).annotate(
+            member_total=Count("memberships", distinct=True)
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.desks_visible_to(request.user).exists()  # type: ignore[arg-type]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        visible = access.desks_visible_to(request.user)  # type: ignore[arg-type]
+        return visible.filter(pk=obj.pk).exists() if obj else visible.exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        managed = access.desks_managed_by(request.user)  # type: ignore[arg-type]
+        return managed.filter(pk=obj.pk).exists() if obj else managed.exists()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A desk needs a key pair sealed to the recovery key: `manage.py desk_create`.
@@ -45,27 +136,306 @@ class DeskAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("members"))
-    def member_count(self, desk: Desk) -> int:
-        return desk.memberships.count()
+    @admin.display(description=gettext_lazy("members"), ordering="member_total")
+    def member_total(self, desk: Desk) -> int:
+        return desk.member_total  # type: ignore[attr-defined, no-any-return]
 
-    @admin.display(description=_("desk key and grants"))
-    def key_state(self, desk: Desk) -> str:
-        rows = []
-        for membership in memberships_with_grant_state(desk):
-            state = (
-                _("holds the desk key")
-                if membership.has_grant
-                else _(
-                    "PENDING: waits for a member with an unlocked key (or the recovery key) "
-                    "to grant the desk key"
-                )
+    def save_model(self, request: HttpRequest, obj: Desk, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        desk_update(
+            desk=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            name=data["name"],
+            description=data["description"],
+            languages=data["languages"],
+            coordinator=data["coordinator"],
+            is_active=data["is_active"],
+        )
+
+    # --- the membership panel and its key flows ---
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:desk_id>/members/add/",
+                view(self.member_add_view),
+                name="newsroom_desk_member_add",
+            ),
+            path(
+                "<int:desk_id>/members/confirm/",
+                view(self.grants_confirm_view),
+                name="newsroom_desk_grants_confirm",
+            ),
+            path(
+                "<int:desk_id>/members/<int:user_id>/remove/",
+                view(self.member_remove_view),
+                name="newsroom_desk_member_remove",
+            ),
+            path(
+                "<int:desk_id>/reseal/",
+                view(self.reseal_view),
+                name="newsroom_desk_reseal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _desk_for(self, request: HttpRequest, desk_id: int, *, manage: bool) -> Desk:
+        """The desk, if the user may see it (else 404) and, for changes, manage it (else 403)."""
+        desk = get_object_or_404(access.desks_visible_to(request.user), pk=desk_id)  # type: ignore[arg-type]
+        if manage and not access.can_manage_members(request.user, desk):  # type: ignore[arg-type]
+            raise PermissionDenied
+        return desk
+
+    def _back(self, desk: Desk) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:newsroom_desk_change", args=[desk.pk]))
+
+    def membership_panel(self, request: HttpRequest, desk: Desk) -> dict[str, Any]:
+        memberships = list(memberships_with_grant_state(desk))
+        holders = [m.user.get_username() for m in memberships if m.has_grant]  # type: ignore[attr-defined]
+        with_keyring = set(
+            Keyring.objects.filter(user__desk_memberships__desk=desk).values_list(
+                "user_id", flat=True
             )
-            rows.append(f"{membership.user} ({membership.get_role_display()}): {state}")
-        return "\n".join(rows) or str(_("No members yet."))
+        )
+        rows = []
+        for membership in memberships:
+            explanation = ""
+            if not membership.has_grant:  # type: ignore[attr-defined]
+                explanation = pending_grant_explanation(
+                    membership, holders, membership.user_id in with_keyring, desk
+                )
+            rows.append({"membership": membership, "pending": explanation})
+        retired = DeskKey.objects.filter(desk=desk, retired_at__isnull=False)
+        can_manage = access.can_manage_members(request.user, desk)  # type: ignore[arg-type]
+        return {
+            "member_rows": rows,
+            "pending_count": sum(1 for row in rows if row["pending"]),
+            "can_manage_members": can_manage,
+            "add_member_form": DeskMemberAddForm(desk=desk) if can_manage else None,
+            "keyring_unlocked": keyring_from_request(request) is not None,
+            "holds_desk_key": _holds_active_key(desk, request.user),
+            "retired_keys": retired.count(),
+            "tips_on_retired_keys": SealedKey.objects.filter(desk_key__in=retired).count(),
+            "reseal_batch": ADMIN_RESEAL_BATCH,
+        }
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        desk = self.get_object(request, object_id)
+        if desk is not None:
+            context.update(self.membership_panel(request, desk))
+        return super().change_view(request, object_id, form_url, context)
+
+    def _add_member(self, request: HttpRequest, desk: Desk, user: Any, role: str) -> None:
+        """Add a member; grant the desk key at once when the acting user can open it."""
+        personal_key = keyring_from_request(request)
+        desk_private_key = None
+        reason = ""
+        if personal_key is None:
+            reason = _("your personal key is not unlocked in this session")
+        elif not _holds_active_key(desk, request.user):
+            reason = _("you hold no copy of the %(desk)s desk key") % {"desk": desk}
+        elif not Keyring.objects.filter(user=user).exists():
+            reason = str(MissingKeyring(user.get_username()))
+        else:
+            try:
+                desk_private_key = desk_private_key_from_grant(
+                    desk_key=desk_key_active(desk),
+                    user=request.user,  # type: ignore[arg-type]
+                    personal_private_key=personal_key,
+                )
+            except NewsroomError as exc:
+                reason = str(exc)
+        desk_member_add(
+            desk=desk,
+            user=user,
+            role=role,
+            actor=request.user,  # type: ignore[arg-type]
+            desk_private_key=desk_private_key,
+        )
+        names = {"name": user.get_username(), "desk": desk, "role": role}
+        if desk_private_key is not None:
+            messages.success(
+                request,
+                _(
+                    "%(name)s was added to %(desk)s as %(role)s and given the desk key: they "
+                    "can read the desk's tips now, including older ones."
+                )
+                % names,
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "%(name)s was added to %(desk)s as %(role)s, but the desk key could not be "
+                    "passed on yet: %(reason)s. Their grant is pending; the members list below "
+                    "says what it waits for."
+                )
+                % {**names, "reason": reason},
+            )
+
+    def member_add_view(self, request: HttpRequest, desk_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        desk = self._desk_for(request, desk_id, manage=True)
+        form = DeskMemberAddForm(request.POST, desk=desk)
+        if not form.is_valid():
+            messages.error(request, _("Choose a staff member who is not on the desk yet."))
+        else:
+            self._add_member(request, desk, form.cleaned_data["user"], form.cleaned_data["role"])
+        return self._back(desk)
+
+    def _confirm(self, request: HttpRequest, desk: Desk) -> None:
+        try:
+            result = desk_grants_complete_pending(
+                desk=desk,
+                granter=request.user,  # type: ignore[arg-type]
+                granter_personal_private_key=keyring_from_request(request),
+            )
+        except NewsroomError as exc:
+            messages.error(
+                request,
+                _("No grant on %(desk)s could be completed: %(reason)s")
+                % {"desk": desk, "reason": exc},
+            )
+            return
+        if result.granted:
+            messages.success(
+                request,
+                _("%(desk)s: desk key granted to %(names)s.")
+                % {"desk": desk, "names": ", ".join(u.get_username() for u in result.granted)},
+            )
+        for _user, reason in result.waiting:
+            messages.warning(request, f"{desk}: {reason}")
+        if not result.granted and not result.waiting:
+            messages.info(request, _("%(desk)s: no grant was pending.") % {"desk": desk})
+
+    def grants_confirm_view(self, request: HttpRequest, desk_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        desk = self._desk_for(request, desk_id, manage=True)
+        self._confirm(request, desk)
+        return self._back(desk)
+
+    @admin.action(description=gettext_lazy("Grant the desk key to pending members"))
+    def confirm_pending_grants(self, request: HttpRequest, queryset: QuerySet[Desk]) -> None:
+        managed = access.desks_managed_by(request.user).values("pk")  # type: ignore[arg-type]
+        for desk in queryset.filter(pk__in=managed):
+            self._confirm(request, desk)
+
+    def member_remove_view(self, request: HttpRequest, desk_id: int, user_id: int) -> HttpResponse:
+        desk = self._desk_for(request, desk_id, manage=True)
+        membership = get_object_or_404(
+            DeskMembership.objects.select_related("user"), desk=desk, user_id=user_id
+        )
+        user = membership.user
+        open_followups = FollowUp.objects.filter(
+            desk=desk, assignee=user, status__in=FollowUp.ACTIVE_STATUSES
+        ).count()
+        if request.method == "POST":
+            desk_member_remove(desk=desk, user=user, actor=request.user)  # type: ignore[arg-type]
+            waiting = SealedKey.objects.filter(
+                desk_key__desk=desk, desk_key__retired_at__isnull=False
+            )
+            messages.success(
+                request,
+                _(
+                    "%(name)s was removed from %(desk)s. Their copy of the desk key is deleted "
+                    "and the desk key was rotated: tips from now on are sealed to a key they "
+                    "never held. %(count)d older tip(s) are still sealed to the retired key; "
+                    "re-seal them below to finish."
+                )
+                % {"name": user.get_username(), "desk": desk, "count": waiting.count()},
+            )
+            if open_followups:
+                messages.warning(
+                    request,
+                    _(
+                        "%(name)s still has %(count)d open follow-up(s) on this desk, which "
+                        "they can no longer see: reassign them."
+                    )
+                    % {"name": user.get_username(), "count": open_followups},
+                )
+            return self._back(desk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Remove %(name)s from %(desk)s?")
+            % {"name": user.get_username(), "desk": desk},
+            "desk": desk,
+            "member": user,
+            "membership": membership,
+            "open_followups": open_followups,
+        }
+        return TemplateResponse(request, "admin/newsroom/desk/remove_member.html", context)
+
+    def reseal_view(self, request: HttpRequest, desk_id: int) -> HttpResponse:
+        """Move one bounded batch of tips from a retired desk key to the active one."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        desk = self._desk_for(request, desk_id, manage=False)
+        if not DeskMembership.objects.filter(desk=desk, user_id=request.user.pk).exists():
+            raise PermissionDenied
+        personal_key = keyring_from_request(request)
+        retired = DeskKey.objects.filter(desk=desk, retired_at__isnull=False).order_by("retired_at")
+        if personal_key is None:
+            messages.error(
+                request,
+                _(
+                    "Your personal key is not unlocked in this session, so you cannot open the "
+                    "retired desk key. Log out and log in again to unlock it."
+                ),
+            )
+            return self._back(desk)
+        for old_key in retired:
+            try:
+                old_private = desk_private_key_from_grant(
+                    desk_key=old_key,
+                    user=request.user,  # type: ignore[arg-type]
+                    personal_private_key=personal_key,
+                )
+            except NewsroomError:
+                continue
+            moved = desk_reseal_batch(
+                old_key=old_key,
+                old_private_key=old_private,
+                actor=request.user,  # type: ignore[arg-type]
+                batch_size=ADMIN_RESEAL_BATCH,
+            )
+            remaining = SealedKey.objects.filter(
+                desk_key__desk=desk, desk_key__retired_at__isnull=False
+            ).count()
+            messages.success(
+                request,
+                _("Re-sealed %(moved)d tip(s) to the current desk key; %(remaining)d remain.")
+                % {"moved": moved, "remaining": remaining},
+            )
+            return self._back(desk)
+        if retired.exists():
+            messages.error(
+                request,
+                _(
+                    "You held no copy of the retired desk key, so you cannot re-seal its tips. "
+                    "A member who was on the desk before the rotation can, or an administrator "
+                    "with the recovery key (manage.py desk_remove_member --recovery-key)."
+                ),
+            )
+        else:
+            messages.info(request, _("Nothing is left to re-seal."))
+        return self._back(desk)
 
 
-class StaffUserAdmin(UserAdmin):
+# --- staff users and the audit trail -------------------------------------------------------
+
+
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     """Django's user admin; setting someone else's password replaces their personal key."""
 
     change_password_form = KeyringAdminPasswordChangeForm
@@ -77,12 +447,110 @@ admin.site.register(User, StaffUserAdmin)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("created_at", "action", "actor", "tip_reference", "desk", "subject_user")
     list_filter = ("action", "desk")
     search_fields = ("tip_reference", "actor__username")
     date_hierarchy = "created_at"
     list_select_related = ("actor", "desk", "subject_user")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Each staff member edits their own notification choices, and nobody else's."""
+
+    fields = ("tip_accepted", "followup_assigned", "followup_due_soon", "followup_overdue")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NotificationPreference]:
+        return NotificationPreference.objects.filter(user_id=request.user.pk)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or obj.user_id == request.user.pk
+        )
+
+    has_change_permission = has_view_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return (
+            self.has_module_permission(request)
+            and not NotificationPreference.objects.filter(user_id=request.user.pk).exists()
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """There is one row per person: go straight to it (or to the form for a first choice)."""
+        if not self.has_module_permission(request):
+            raise PermissionDenied
+        own = NotificationPreference.objects.filter(user_id=request.user.pk).first()
+        if own is None:
+            return HttpResponseRedirect(reverse("admin:newsroom_notificationpreference_add"))
+        return HttpResponseRedirect(
+            reverse("admin:newsroom_notificationpreference_change", args=[own.pk])
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: NotificationPreference, form: Any, change: bool
+    ) -> None:
+        saved = notification_preferences_update(
+            user=request.user,  # type: ignore[arg-type]
+            **{name: form.cleaned_data[name] for name in self.fields},
+        )
+        obj.pk = saved.pk
+
+    def response_post_save_change(
+        self, request: HttpRequest, obj: NotificationPreference
+    ) -> HttpResponse:
+        return HttpResponseRedirect(
+            reverse("admin:newsroom_notificationpreference_change", args=[obj.pk])
+        )
+
+    response_post_save_add = response_post_save_change
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Delivery records, for administrators: failures stay visible here. No content is held."""
+
+    list_display = ("created_at", "kind", "recipient", "status", "attempts", "next_attempt_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("recipient",)
+    fields = (
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)  # type: ignore[union-attr]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

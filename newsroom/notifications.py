@@ -37,7 +37,15 @@ from django_tasks import task
 
 from intake.models import Tip
 
-from .models import Desk, DeskMembership, FollowUp, Notification, NotificationPreference
+from .models import (
+    AuditEvent,
+    Desk,
+    DeskMembership,
+    FollowUp,
+    Notification,
+    NotificationPreference,
+)
+from .services import audit
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +124,35 @@ def notification_preferences_of(user: AbstractBaseUser) -> NotificationPreferenc
 
 def _wants(user: AbstractBaseUser, kind: str) -> bool:
     return bool(getattr(notification_preferences_of(user), PREFERENCE_FIELD[Kind(kind)]))
+
+
+@transaction.atomic
+def notification_preferences_update(
+    *,
+    user: AbstractBaseUser,
+    tip_accepted: bool,
+    followup_assigned: bool,
+    followup_due_soon: bool,
+    followup_overdue: bool,
+) -> NotificationPreference:
+    """Save the user's own choice of e-mails."""
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user_id=user.pk,
+        defaults={
+            "tip_accepted": tip_accepted,
+            "followup_assigned": followup_assigned,
+            "followup_due_soon": followup_due_soon,
+            "followup_overdue": followup_overdue,
+        },
+    )
+    off = [name for name, field in PREFERENCE_FIELD.items() if not getattr(preference, field)]
+    audit(
+        action=AuditEvent.Action.NOTIFICATION_PREFERENCES_CHANGED,
+        actor=user,
+        subject_user=user,
+        detail="off: " + (", ".join(off) or "none"),
+    )
+    return preference
 
 
 # --- queueing --------------------------------------------------------------------------

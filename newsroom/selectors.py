@@ -40,16 +40,22 @@ def _today(today: date | None) -> date:
     return today or timezone.localdate()
 
 
-def desk_inbox(user: AbstractBaseUser) -> QuerySet[Tip]:
-    """Accepted tips of the desks ``user`` coordinates that have no follow-up yet, oldest first.
+def tips_assignable_by(user: AbstractBaseUser) -> QuerySet[Tip]:
+    """Accepted tips of the desks ``user`` coordinates: those they may create follow-ups for.
 
     A tip without a regional desk belongs to the general desk.
     """
     coordinated = desks_coordinated_by(user)
     coordinates_general = Exists(coordinated.filter(is_general=True))
+    return Tip.objects.filter(status=Tip.Status.ACCEPTED).filter(
+        Q(desk__in=coordinated) | Q(desk__isnull=True) & Q(coordinates_general)
+    )
+
+
+def desk_inbox(user: AbstractBaseUser) -> QuerySet[Tip]:
+    """Accepted tips of the desks ``user`` coordinates that have no follow-up yet, oldest first."""
     return (
-        Tip.objects.filter(status=Tip.Status.ACCEPTED)
-        .filter(Q(desk__in=coordinated) | Q(desk__isnull=True) & Q(coordinates_general))
+        tips_assignable_by(user)
         .exclude(Exists(FollowUp.objects.filter(tip=OuterRef("pk"))))
         .select_related("desk")
         .order_by("received_at", "reference")

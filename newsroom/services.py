@@ -389,18 +389,20 @@ def desk_update(
     *,
     desk: Desk,
     actor: AbstractBaseUser | None,
+    name: str,
     description: str,
     languages: str,
     coordinator: AbstractBaseUser | None,
     is_active: bool,
 ) -> Desk:
     """Change a desk's plain details. The coordinator must be a coordinator member."""
+    desk.name = name
     desk.description = description
     desk.languages = languages
     desk.coordinator = coordinator  # type: ignore[assignment]
     desk.is_active = is_active
-    desk.full_clean(exclude=["name", "slug", "members"], validate_unique=False)
-    desk.save(update_fields=["description", "languages", "coordinator", "is_active"])
+    desk.full_clean(exclude=["slug", "members"])
+    desk.save(update_fields=["name", "description", "languages", "coordinator", "is_active"])
     audit(
         action=Action.DESK_UPDATED,
         actor=actor,
