@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -28,10 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from intake.models import SealedKey
+from intake.selectors import tips_visible_to
 
 from . import access
 from .exceptions import MissingKeyring, NewsroomError
-from .followup_admin import FollowUpAdmin  # noqa: F401 - registers the follow-up pages
+from .followup_admin import DeskFilter, FollowUpAdmin  # noqa: F401 - registers its pages
 from .followup_forms import DeskAdminForm, DeskMemberAddForm
 from .forms import KeyringAdminPasswordChangeForm
 from .keyring import keyring_from_request
@@ -114,8 +115,10 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Desk]:
         visible = access.desks_visible_to(request.user).values("pk")  # type: ignore[arg-type]
-        return Desk.objects.filter(pk__in=visible).annotate(
-            member_total=Count("memberships", distinct=True)
+        return (
+            Desk.objects.filter(pk__in=visible)
+            .annotate(member_total=Count("memberships", distinct=True))
+            .order_by("-is_general", "name")  # Meta.ordering is dropped by the aggregate
         )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -449,10 +452,25 @@ admin.site.register(User, StaffUserAdmin)
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("created_at", "action", "actor", "tip_reference", "desk", "subject_user")
-    list_filter = ("action", "desk")
+    list_filter = ("action", DeskFilter)
     search_fields = ("tip_reference", "actor__username")
     date_hierarchy = "created_at"
     list_select_related = ("actor", "desk", "subject_user")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        """Administrators see the whole trail; others the events of their desks and tips,
+        and those about themselves. Another desk's events name its tips and members."""
+        events = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser:  # type: ignore[union-attr]
+            return events
+        member_desks = DeskMembership.objects.filter(user_id=user.pk).values("desk_id")
+        return events.filter(
+            Q(desk_id__in=member_desks)
+            | Q(tip__in=tips_visible_to(user).values("pk"))  # type: ignore[arg-type]
+            | Q(actor_id=user.pk)
+            | Q(subject_user_id=user.pk)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
