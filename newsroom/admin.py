@@ -529,6 +529,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(
         self, request: HttpRequest, obj: NotificationPreference, form: Any, change: bool
     ) -> None:
+        obj.user_id = request.user.pk
         saved = notification_preferences_update(
             user=request.user,  # type: ignore[arg-type]
             **{name: form.cleaned_data[name] for name in self.fields},
