@@ -12,7 +12,9 @@ raises, and none logs anything.
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from .models import Desk, DeskMembership, FollowUp
 
@@ -20,6 +22,13 @@ Role = DeskMembership.Role
 
 #: Roles that run a desk: they manage its members and see all of its follow-ups.
 MANAGING_ROLES = (Role.COORDINATOR, Role.EDITOR)
+
+
+def acting_user_id(request: HttpRequest) -> int:
+    """The id of the logged-in user of an admin request; anonymous requests are refused."""
+    if request.user.pk is None:
+        raise PermissionDenied
+    return int(request.user.pk)
 
 
 def desk_role(user: AbstractBaseUser, desk: Desk) -> str | None:

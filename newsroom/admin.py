@@ -384,7 +384,9 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         desk = self._desk_for(request, desk_id, manage=False)
-        if not DeskMembership.objects.filter(desk=desk, user_id=request.user.pk).exists():
+        if not DeskMembership.objects.filter(
+            desk=desk, user_id=access.acting_user_id(request)
+        ).exists():
             raise PermissionDenied
         personal_key = keyring_from_request(request)
         retired = DeskKey.objects.filter(desk=desk, retired_at__isnull=False).order_by("retired_at")
@@ -462,9 +464,11 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         and those about themselves. Another desk's events name its tips and members."""
         events = super().get_queryset(request)
         user = request.user
-        if user.is_superuser:  # type: ignore[union-attr]
+        if user.is_superuser:
             return events
-        member_desks = DeskMembership.objects.filter(user_id=user.pk).values("desk_id")
+        member_desks = DeskMembership.objects.filter(user_id=access.acting_user_id(request)).values(
+            "desk_id"
+        )
         return events.filter(
             Q(desk_id__in=member_desks)
             | Q(tip__in=tips_visible_to(user).values("pk"))  # type: ignore[arg-type]
@@ -492,14 +496,14 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fields = ("tip_accepted", "followup_assigned", "followup_due_soon", "followup_overdue")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[NotificationPreference]:
-        return NotificationPreference.objects.filter(user_id=request.user.pk)
+        return NotificationPreference.objects.filter(user_id=access.acting_user_id(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)  # type: ignore[union-attr]
+        return bool(request.user.is_active and request.user.is_staff)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request) and (
-            obj is None or obj.user_id == request.user.pk
+            obj is None or obj.user_id == access.acting_user_id(request)
         )
 
     has_change_permission = has_view_permission
@@ -507,7 +511,9 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return (
             self.has_module_permission(request)
-            and not NotificationPreference.objects.filter(user_id=request.user.pk).exists()
+            and not NotificationPreference.objects.filter(
+                user_id=access.acting_user_id(request)
+            ).exists()
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -519,7 +525,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """There is one row per person: go straight to it (or to the form for a first choice)."""
         if not self.has_module_permission(request):
             raise PermissionDenied
-        own = NotificationPreference.objects.filter(user_id=request.user.pk).first()
+        own = NotificationPreference.objects.filter(user_id=access.acting_user_id(request)).first()
         if own is None:
             return HttpResponseRedirect(reverse("admin:newsroom_notificationpreference_add"))
         return HttpResponseRedirect(
@@ -529,7 +535,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(
         self, request: HttpRequest, obj: NotificationPreference, form: Any, change: bool
     ) -> None:
-        obj.user_id = request.user.pk
+        obj.user_id = access.acting_user_id(request)
         saved = notification_preferences_update(
             user=request.user,  # type: ignore[arg-type]
             **{name: form.cleaned_data[name] for name in self.fields},
@@ -538,7 +544,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def response_post_save_change(
         self, request: HttpRequest, obj: NotificationPreference
-    ) -> HttpResponse:
+    ) -> HttpResponseRedirect:
         return HttpResponseRedirect(
             reverse("admin:newsroom_notificationpreference_change", args=[obj.pk])
         )
@@ -566,10 +572,10 @@ class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     readonly_fields = fields
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)  # type: ignore[union-attr]
+        return bool(request.user.is_superuser)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)  # type: ignore[union-attr]
+        return bool(request.user.is_superuser)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

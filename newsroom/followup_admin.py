@@ -75,7 +75,7 @@ class AssignedFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("mine", _("Me")), ("all", _("Anyone (desks I coordinate)"))]
 
-    def choices(self, changelist: ChangeList) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: ChangeList) -> Iterator[Any]:
         current = self.value() or "mine"
         for lookup, title in self.lookup_choices:
             yield {
@@ -87,7 +87,7 @@ class AssignedFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
         if self.value() == "all":
             return queryset
-        return queryset.filter(assignee_id=request.user.pk)
+        return queryset.filter(assignee_id=access.acting_user_id(request))
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -104,7 +104,7 @@ class StateFilter(admin.SimpleListFilter):
             ("any", _("Any")),
         ]
 
-    def choices(self, changelist: ChangeList) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: ChangeList) -> Iterator[Any]:
         current = self.value() or "active"
         for lookup, title in self.lookup_choices:
             yield {
@@ -130,8 +130,8 @@ class DeskFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         desks = access.desks_visible_to(request.user).order_by("name")  # type: ignore[arg-type]
-        if request.user.is_superuser:  # type: ignore[union-attr]
-            desks = desks.filter(memberships__user_id=request.user.pk)
+        if request.user.is_superuser:
+            desks = desks.filter(memberships__user_id=access.acting_user_id(request))
         return [(str(desk.pk), desk.name) for desk in desks]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
@@ -141,7 +141,7 @@ class DeskFilter(admin.SimpleListFilter):
 
 
 def _is_member(request: HttpRequest) -> bool:
-    return DeskMembership.objects.filter(user_id=request.user.pk).exists()
+    return DeskMembership.objects.filter(user_id=access.acting_user_id(request)).exists()
 
 
 @admin.register(FollowUp)
@@ -420,7 +420,8 @@ class FollowUpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 return HttpResponseNotAllowed(["POST"])
             followup = self._visible(request, followup_id)
             bound = form_class in (FollowUpStatusForm, FollowUpReassignForm)
-            form = form_class(request.POST, **({"followup": followup} if bound else {}))
+            kwargs: dict[str, Any] = {"followup": followup} if bound else {}
+            form = form_class(request.POST, **kwargs)
             if not form.is_valid():
                 errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
                 messages.error(request, errors)

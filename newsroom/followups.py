@@ -100,7 +100,7 @@ def _seal(text: str, content_key: bytes, label: bytes, limit: int, what: str) ->
 def _event(
     followup: FollowUp, kind: str, actor: AbstractBaseUser, **fields: object
 ) -> FollowUpEvent:
-    return FollowUpEvent.objects.create(followup=followup, kind=kind, actor=actor, **fields)
+    return FollowUpEvent.objects.create(followup=followup, kind=kind, actor=actor, **fields)  # type: ignore[misc]
 
 
 def _audit(action: str, followup: FollowUp, actor: AbstractBaseUser, **extra: object) -> None:
@@ -143,7 +143,7 @@ def followup_create(
     if not brief.strip():
         raise FollowUpError(_("Write a brief: what should be followed up, and how."))
     content_key = tip_content_key(tip=tip, user=actor, personal_private_key=personal_private_key)
-    followup = FollowUp(
+    followup = FollowUp(  # type: ignore[misc]  # the project's user model is Django's User
         tip=tip,
         desk=desk,
         assignee=assignee,
@@ -300,7 +300,7 @@ def followup_comment_add(
     content_key = tip_content_key(
         tip=followup.tip, user=actor, personal_private_key=personal_private_key
     )
-    comment = FollowUpComment(followup=followup, author=actor)
+    comment = FollowUpComment(followup=followup, author=actor)  # type: ignore[misc]
     comment.body = _seal(
         body,
         content_key,
