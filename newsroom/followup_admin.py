@@ -141,6 +141,8 @@ class DeskFilter(admin.SimpleListFilter):
 
 
 def _is_member(request: HttpRequest) -> bool:
+    if not request.user.is_authenticated:  # the login page builds the app list too
+        return False
     return DeskMembership.objects.filter(user_id=access.acting_user_id(request)).exists()
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from newsroom import notifications
@@ -27,9 +27,8 @@ from newsroom.notifications import (
     notification_queue,
     notify_tip_accepted,
 )
-from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
 from newsroom.services import desk_member_remove, desk_update
-from tests.factories import Newsroom, logged_in_client, make_newsroom
+from tests.factories import Newsroom, logged_in_client
 from tests.newsroom.helpers import accepted_tip, add_member, assign
 
 Kind = Notification.Kind
@@ -392,32 +391,19 @@ def test_a_notification_whose_task_was_lost_is_queued_again(
     assert len(mail.outbox) == 1
 
 
-@pytest.fixture
-def role_groups(transactional_db: None) -> None:
-    """The role groups of migration newsroom.0002, which an earlier transactional test's
-    flush may have emptied."""
-    for role, name in ROLE_GROUPS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        for dotted in ROLE_PERMISSIONS[role]:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-
-
-@pytest.mark.django_db(transaction=True)
 def test_the_database_worker_sends_queued_notifications_and_defers_retries(
-    role_groups: None, settings: Any
+    staffed: Newsroom,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    # The worker manages its own transactions and connections, so this test commits
-    # for real, like the web process and the worker do.
+    # The worker closes "old" database connections between tasks; inside the test's
+    # transaction that would close the test's own connection, so it is left open here.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     settings.TASKS = DATABASE
     settings.EMAIL_BACKEND = "tests.newsroom.test_notifications.FailingBackend"
-    newsroom = make_newsroom()
-    coordinator = newsroom.users["latam_coord"]
-    coordinator.email = "latam_coord@newsroom.example"
-    coordinator.save(update_fields=["email"])
-    notify_tip_accepted(accepted_tip(newsroom))
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_tip_accepted(accepted_tip(staffed))
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"] == [str(Notification.objects.get().pk)]
     assert mail.outbox == [], "nothing is sent in the request: the worker sends"
