@@ -73,7 +73,7 @@ class AssignedFilter(admin.SimpleListFilter):
     parameter_name = "assigned"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("mine", _("Me")), ("all", _("Anyone (desks I coordinate)"))]
+        return [("mine", _("Me")), ("all", _("All I may see"))]
 
     def choices(self, changelist: ChangeList) -> Iterator[Any]:
         current = self.value() or "mine"
