@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from intake import crypto
 from intake.models import Tip
@@ -22,7 +24,7 @@ from newsroom.followups import (
 from newsroom.models import AuditEvent, FollowUp, FollowUpComment, FollowUpEvent
 from newsroom.selectors import coordinator_overview, desk_inbox, my_followups
 from newsroom.services import desk_member_add, desk_member_remove
-from tests.factories import Newsroom
+from tests.factories import Newsroom, logged_in_client
 from tests.newsroom.helpers import accepted_tip, add_member, assign, key_of
 
 Status = FollowUp.Status
@@ -462,3 +464,37 @@ def test_the_overview_shows_open_work_of_someone_who_left(newsroom: Newsroom) ->
 def test_journalists_and_outsiders_have_no_overview(newsroom: Newsroom) -> None:
     assert coordinator_overview(newsroom.users["latam_journalist"]) == []
     assert coordinator_overview(newsroom.users["europe_journalist"]) == []
+
+
+# --- admin pages do not grow their query count with their rows ---------------------------------
+
+
+def _queries_for(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/newsroom/followup/",
+        "/admin/newsroom/followup/?assigned=all&state=any",
+        "/admin/newsroom/followup/inbox/",
+        "/admin/newsroom/followup/overview/",
+        "/admin/",
+    ],
+)
+def test_follow_up_pages_take_as_many_queries_for_many_rows_as_for_few(
+    newsroom: Newsroom, url: str
+) -> None:
+    client = logged_in_client("latam_coord")
+    tip = accepted_tip(newsroom)
+    assign(newsroom, tip, assignee="latam_coord")
+    accepted_tip(newsroom, "waiting")
+    few = _queries_for(client, url)
+    for day in range(1, 9):
+        assign(newsroom, tip, assignee="latam_coord", due=date(2026, 3, day))
+        accepted_tip(newsroom, f"waiting {day}")
+    assert _queries_for(client, url) == few
