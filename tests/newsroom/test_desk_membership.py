@@ -14,7 +14,7 @@ from django.test import Client
 from intake import crypto, labels
 from intake.models import SealedKey
 from intake.services import tip_content_key
-from newsroom import admin as newsroom_admin
+from newsroom import desk_admin
 from newsroom.exceptions import KeyLocked
 from newsroom.models import AuditEvent, DeskKey, DeskKeyGrant, DeskMembership, Keyring
 from newsroom.services import (
@@ -298,7 +298,7 @@ def test_removing_the_coordinator_clears_the_desk_coordinator(newsroom: Newsroom
 def test_resealing_moves_older_tips_in_bounded_batches_then_deletes_the_retired_key(
     newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(newsroom_admin, "ADMIN_RESEAL_BATCH", 2)
+    monkeypatch.setattr(desk_admin, "ADMIN_RESEAL_BATCH", 2)
     tips = [newsroom.submit(f"old {n}", desk=newsroom.latam).tip for n in range(3)]
     journalist = newsroom.users["latam_journalist"]
     old_key = desk_key_active(newsroom.latam)
