@@ -68,3 +68,18 @@ def reader_visit() -> bytes:
     """Label for a reader's check-back visit (tip id and receipt private key) held in the
     session store for one visit. No record id: the blob must not name the tip."""
     return b"reader-visit:v1"
+
+
+def followup_brief(tip_id: UUID, followup_id: UUID) -> bytes:
+    """Label for a follow-up's brief, under the tip's content key."""
+    return f"followup-brief:v1:{tip_id}:{followup_id}".encode()
+
+
+def followup_drop_reason(tip_id: UUID, followup_id: UUID) -> bytes:
+    """Label for the reason a follow-up was dropped, under the tip's content key."""
+    return f"followup-drop-reason:v1:{tip_id}:{followup_id}".encode()
+
+
+def followup_comment(tip_id: UUID, comment_id: UUID) -> bytes:
+    """Label for a comment on a follow-up, under the tip's content key."""
+    return f"followup-comment:v1:{tip_id}:{comment_id}".encode()

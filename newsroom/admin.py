@@ -1,4 +1,8 @@
-"""Staff-side admin: desks with their members and key state, staff users, the audit trail."""
+"""Staff-side admin: staff users, the audit trail, notification preferences and deliveries.
+
+Desks live in :mod:`newsroom.desk_admin`, follow-ups in :mod:`newsroom.followup_admin`;
+both are registered by importing them here.
+"""
 
 from __future__ import annotations
 
@@ -7,62 +11,24 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from intake.selectors import tips_visible_to
+
+from . import access
+from .desk_admin import DeskAdmin  # noqa: F401 - registers the desk pages
+from .followup_admin import DeskFilter, FollowUpAdmin  # noqa: F401 - registers its pages
 from .forms import KeyringAdminPasswordChangeForm
-from .models import AuditEvent, Desk, DeskMembership
-from .selectors import memberships_with_grant_state
+from .models import AuditEvent, DeskMembership, Notification, NotificationPreference
+from .notifications import notification_preferences_update
 
 User = get_user_model()  # the project uses django.contrib.auth's User
 
 
-class DeskMembershipInline(admin.TabularInline[DeskMembership, Desk]):
-    model = DeskMembership
-    fields = ("user", "role", "created_at")
-    readonly_fields = ("user", "role", "created_at")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Membership changes run key flows; they go through services, not a raw inline.
-        return False
-
-
-@admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin[Desk]):
-    list_display = ("name", "is_general", "is_active", "member_count")
-    list_filter = ("is_general", "is_active")
-    search_fields = ("name",)
-    fields = ("name", "slug", "description", "is_general", "is_active", "key_state")
-    readonly_fields = ("slug", "is_general", "key_state")
-    inlines = (DeskMembershipInline,)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # A desk needs a key pair sealed to the recovery key: `manage.py desk_create`.
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("members"))
-    def member_count(self, desk: Desk) -> int:
-        return desk.memberships.count()
-
-    @admin.display(description=_("desk key and grants"))
-    def key_state(self, desk: Desk) -> str:
-        rows = []
-        for membership in memberships_with_grant_state(desk):
-            state = (
-                _("holds the desk key")
-                if membership.has_grant  # type: ignore[attr-defined]  # annotated by the selector
-                else _(
-                    "PENDING: waits for a member with an unlocked key (or the recovery key) "
-                    "to grant the desk key"
-                )
-            )
-            rows.append(f"{membership.user} ({membership.get_role_display()}): {state}")
-        return "\n".join(rows) or str(_("No members yet."))
+# --- staff users and the audit trail -------------------------------------------------------
 
 
 class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]  # User comes from get_user_model()
@@ -79,10 +45,128 @@ admin.site.register(User, StaffUserAdmin)
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ("created_at", "action", "actor", "tip_reference", "desk", "subject_user")
-    list_filter = ("action", "desk")
+    list_filter = ("action", DeskFilter)
     search_fields = ("tip_reference", "actor__username")
     date_hierarchy = "created_at"
     list_select_related = ("actor", "desk", "subject_user")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        """Administrators see the whole trail; others the events of their desks and tips,
+        and those about themselves. Another desk's events name its tips and members."""
+        events = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser:
+            return events
+        member_desks = DeskMembership.objects.filter(user_id=access.acting_user_id(request)).values(
+            "desk_id"
+        )
+        return events.filter(
+            Q(desk_id__in=member_desks)
+            | Q(tip__in=tips_visible_to(user).values("pk"))  # type: ignore[arg-type]
+            | Q(actor_id=user.pk)
+            | Q(subject_user_id=user.pk)
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Each staff member edits their own notification choices, and nobody else's."""
+
+    fields = ("tip_accepted", "followup_assigned", "followup_due_soon", "followup_overdue")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NotificationPreference]:
+        return NotificationPreference.objects.filter(user_id=access.acting_user_id(request))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or obj.user_id == access.acting_user_id(request)
+        )
+
+    has_change_permission = has_view_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return (
+            self.has_module_permission(request)
+            and not NotificationPreference.objects.filter(
+                user_id=access.acting_user_id(request)
+            ).exists()
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """There is one row per person: go straight to it (or to the form for a first choice)."""
+        if not self.has_module_permission(request):
+            raise PermissionDenied
+        own = NotificationPreference.objects.filter(user_id=access.acting_user_id(request)).first()
+        if own is None:
+            return HttpResponseRedirect(reverse("admin:newsroom_notificationpreference_add"))
+        return HttpResponseRedirect(
+            reverse("admin:newsroom_notificationpreference_change", args=[own.pk])
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: NotificationPreference, form: Any, change: bool
+    ) -> None:
+        obj.user_id = access.acting_user_id(request)
+        saved = notification_preferences_update(
+            user=request.user,  # type: ignore[arg-type]
+            **{name: form.cleaned_data[name] for name in self.fields},
+        )
+        obj.pk = saved.pk
+
+    def response_post_save_change(
+        self, request: HttpRequest, obj: NotificationPreference
+    ) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse("admin:newsroom_notificationpreference_change", args=[obj.pk])
+        )
+
+    response_post_save_add = response_post_save_change
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Delivery records, for administrators: failures stay visible here. No content is held."""
+
+    list_display = ("created_at", "kind", "recipient", "status", "attempts", "next_attempt_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("recipient",)
+    fields = (
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

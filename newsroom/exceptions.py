@@ -45,3 +45,11 @@ class WrongRecoveryKey(NewsroomError):
 
 class KeyLocked(NewsroomError):
     """The viewer cannot decrypt: no unlocked key, no grant, or not a member."""
+
+
+class NotAllowed(NewsroomError):
+    """The user's role on the desk does not allow this; the message says whose it is."""
+
+
+class FollowUpError(NewsroomError):
+    """A follow-up change that cannot be made as asked (bad transition, missing reason...)."""

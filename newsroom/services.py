@@ -8,6 +8,7 @@ and never put in an exception message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.contrib.auth.models import Group, User
@@ -245,6 +246,9 @@ def desk_member_add(
     membership, _ = DeskMembership.objects.update_or_create(
         desk=desk, user=user, defaults={"role": role}
     )
+    if desk.coordinator_id == user.pk and role != DeskMembership.Role.COORDINATOR:
+        desk.coordinator = None  # the coordinator must hold the coordinator role
+        desk.save(update_fields=["coordinator"])
     user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
     audit(action=Action.MEMBER_ADDED, actor=actor, desk=desk, subject_user=user, detail=role)
     if desk_private_key is not None:
@@ -318,6 +322,9 @@ def desk_member_remove(*, desk: Desk, user: User, actor: User | None) -> DeskKey
     """
     DeskKeyGrant.objects.filter(desk_key__desk=desk, user=user).delete()
     DeskMembership.objects.filter(desk=desk, user=user).delete()
+    if desk.coordinator_id == user.pk:
+        desk.coordinator = None
+        desk.save(update_fields=["coordinator"])
     audit(action=Action.MEMBER_REMOVED, actor=actor, desk=desk, subject_user=user)
     return desk_key_rotate(desk=desk, actor=actor)
 
@@ -397,3 +404,91 @@ def desk_reseal_batch(
     ):
         old_key.delete()
     return len(batch) + len(message_batch)
+
+
+# --- desk details and pending grants (issue 4) -----------------------------------------
+
+
+@transaction.atomic
+def desk_update(
+    *,
+    desk: Desk,
+    actor: User | None,
+    name: str,
+    description: str,
+    languages: str,
+    coordinator: User | None,
+    is_active: bool,
+) -> Desk:
+    """Change a desk's plain details. The coordinator must be a coordinator member."""
+    desk.name = name
+    desk.description = description
+    desk.languages = languages
+    desk.coordinator = coordinator
+    desk.is_active = is_active
+    desk.full_clean(exclude=["slug", "members"])
+    desk.save(update_fields=["name", "description", "languages", "coordinator", "is_active"])
+    audit(
+        action=Action.DESK_UPDATED,
+        actor=actor,
+        desk=desk,
+        subject_user=coordinator,
+        detail="details changed",
+    )
+    return desk
+
+
+@dataclass
+class PendingGrantsResult:
+    """What :func:`desk_grants_complete_pending` did, in words the page can show."""
+
+    granted: list[User] = field(default_factory=list)
+    #: Members still waiting, each with the reason and what would resolve it.
+    waiting: list[tuple[User, str]] = field(default_factory=list)
+
+
+def desk_pending_members(desk: Desk) -> list[DeskMembership]:
+    """Members without a grant of the desk's active key: pending grants."""
+    active = desk_key_active(desk)
+    granted_ids = DeskKeyGrant.objects.filter(desk_key=active).values("user_id")
+    return list(
+        DeskMembership.objects.filter(desk=desk)
+        .exclude(user_id__in=granted_ids)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+@transaction.atomic
+def desk_grants_complete_pending(
+    *, desk: Desk, granter: User, granter_personal_private_key: bytes | None
+) -> PendingGrantsResult:
+    """Grant the desk key to every member still waiting for it (flow 3, completed later).
+
+    ``granter`` must hold the desk's active key and have their personal key
+    unlocked; otherwise :class:`KeyLocked` says so and nothing changes. Members
+    without a personal key yet (never logged in) keep waiting, with the reason.
+    """
+    if granter_personal_private_key is None:
+        raise KeyLocked(
+            "Your personal key is not unlocked in this session, so you cannot pass the desk "
+            "key on. Log out and log in again to unlock it."
+        )
+    if not DeskMembership.objects.filter(desk=desk, user_id=granter.pk).exists():
+        raise KeyLocked(
+            f"You are not a member of {desk}, so you hold no copy of its key to pass on."
+        )
+    desk_private_key = desk_private_key_from_grant(
+        desk_key=desk_key_active(desk),
+        user=granter,
+        personal_private_key=granter_personal_private_key,
+    )
+    result = PendingGrantsResult()
+    for membership in desk_pending_members(desk):
+        member = membership.user
+        if not Keyring.objects.filter(user=member).exists():
+            result.waiting.append((member, str(MissingKeyring(member.get_username()))))
+            continue
+        desk_key_grant(desk=desk, user=member, desk_private_key=desk_private_key, actor=granter)
+        result.granted.append(member)
+    return result

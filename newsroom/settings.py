@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "intake.apps.IntakeConfig",
     "newsroom.apps.NewsroomConfig",
 ]
@@ -228,3 +230,18 @@ LOGGING = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pista@localhost")
+# The SMTP server for notification e-mails (with EMAIL_BACKEND=...smtp.EmailBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+# A hung mail server fails the attempt (and it is retried) instead of blocking the worker.
+EMAIL_TIMEOUT = 30
+
+# --- background tasks (notifications) ---------------------------------------------------
+# Tasks are stored in the database and run by `python manage.py db_worker` next to the
+# web server. Notification e-mails link to the admin at PISTA_BASE_URL (e.g.
+# https://tips.example.org); without it the links are paths only.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+PISTA_BASE_URL = os.environ.get("PISTA_BASE_URL", "").rstrip("/")

@@ -27,8 +27,10 @@ Action = AuditEvent.Action
 QUEUE = "/admin/intake/tip/"
 #: Queries behind one queue page, whatever the number of rows: session, user, permissions
 #: (2), the viewer's desks (2), status counts, desk filter (3), row count, the page's rows,
-#: the viewer's desk-key grants, the page's sealed content keys.
-QUEUE_QUERIES = 14
+#: the viewer's desk-key grants, the page's sealed content keys; and for the sidebar's
+#: desk and follow-up entries, the viewer's roles (once per request) and whether they
+#: already have notification preferences.
+QUEUE_QUERIES = 16
 
 
 def _key(user: Any) -> bytes:
