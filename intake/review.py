@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from newsroom.exceptions import KeyLocked, NewsroomError
 from newsroom.models import AuditEvent, Desk, DeskKey
+from newsroom.notifications import notify_tip_accepted
 from newsroom.services import audit, desk_key_active
 
 from . import crypto, labels
@@ -145,6 +146,9 @@ def tip_transition(
         tip_reference=locked.reference,
         detail=f"{from_status} -> {to_status}",
     )
+    if to_status == Status.ACCEPTED:
+        # The desk's coordinator decides who follows it up; the e-mail leaves after commit.
+        notify_tip_accepted(locked)
     return change
 
 

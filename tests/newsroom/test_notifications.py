@@ -423,3 +423,20 @@ def test_the_database_worker_sends_queued_notifications_and_defers_retries(
     notification.refresh_from_db()
     assert notification.status == NStatus.SENT
     assert len(mail.outbox) == 1
+
+
+def test_accepting_a_tip_in_the_review_queue_tells_the_coordinator(
+    staffed: Newsroom, django_capture_on_commit_callbacks: Any
+) -> None:
+    from intake.review import tip_transition
+
+    tip = staffed.submit(TIP_TEXT, desk=staffed.latam).tip
+    with django_capture_on_commit_callbacks(execute=True):
+        tip_transition(tip=tip, actor=staffed.users["editor"], to_status="accepted")
+
+    (message,) = mail.outbox
+    assert message.to == ["latam_coord@newsroom.example"]
+    assert_content_free(message, TIP_TEXT, tip.reference, str(tip.pk), "Latin America")
+    with django_capture_on_commit_callbacks(execute=True):
+        tip_transition(tip=tip, actor=staffed.users["editor"], to_status="archived")
+    assert len(mail.outbox) == 1, "only acceptance is announced"

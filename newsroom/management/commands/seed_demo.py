@@ -10,10 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from intake.models import Tip
+from intake.review import tip_transition
 from intake.services import tip_submit
 from newsroom.models import Desk, RecoveryKey
 from newsroom.recovery_file import recovery_file_render
-from newsroom.services import desk_create, keyring_create, recovery_key_create
+from newsroom.services import desk_create, desk_update, keyring_create, recovery_key_create
 
 DEMO_PASSWORD = "pista-demo-2026"  # noqa: S105 - published on purpose; DEBUG only
 REGIONAL_DESKS = (
@@ -57,7 +59,11 @@ class Command(BaseCommand):
 
         def staff(username: str, superuser: bool = False) -> Any:
             user = User.objects.create_user(
-                username=username, password=DEMO_PASSWORD, is_staff=True, is_superuser=superuser
+                username=username,
+                email=f"{username}@demo.invalid",
+                password=DEMO_PASSWORD,
+                is_staff=True,
+                is_superuser=superuser,
             )
             keyring_create(user=user, password=DEMO_PASSWORD)
             return user
@@ -70,22 +76,34 @@ class Command(BaseCommand):
             handle.write(recovery_file_render(pair))
 
         staff("admin", superuser=True)
-        desk_create(
-            name="Editors", slug="general", is_general=True, members=[(staff("editor"), "editor")]
-        )
+        editor = staff("editor")
+        desk_create(name="Editors", slug="general", is_general=True, members=[(editor, "editor")])
         for name, slug, languages in REGIONAL_DESKS:
-            desk_create(
+            coordinator = staff(f"{slug}-coordinator")
+            desk = desk_create(
                 name=name,
                 slug=slug,
-                description=f"Working languages: {languages}.",
-                members=[
-                    (staff(f"{slug}-coordinator"), "coordinator"),
-                    (staff(f"{slug}-journalist"), "journalist"),
-                ],
+                description=f"Tips about {name}.",
+                members=[(coordinator, "coordinator"), (staff(f"{slug}-journalist"), "journalist")],
             )
+            desk_update(
+                desk=desk,
+                actor=None,
+                name=name,
+                description=desk.description,
+                languages=languages,
+                coordinator=coordinator,
+                is_active=True,
+            )
+        tips = []
         for desk_slug, body in DEMO_TIPS:
             desk = Desk.objects.get(slug=desk_slug) if desk_slug else None
-            tip_submit(body=body, links="https://example.org/minutes", contact="", desk=desk)
+            submission = tip_submit(
+                body=body, links="https://example.org/minutes", contact="", desk=desk
+            )
+            tips.append(submission.tip)
+        # One tip already accepted, so Latin America's desk inbox has something to assign.
+        tip_transition(tip=tips[0], actor=editor, to_status=Tip.Status.ACCEPTED)
         self.stdout.write(f"Seeded demo data. Demo recovery key: {key_path}")
 
     def _print_logins(self) -> None:
