@@ -97,9 +97,9 @@ class Command(BaseCommand):
             )
         tips = []
         for desk_slug, body in DEMO_TIPS:
-            desk = Desk.objects.get(slug=desk_slug) if desk_slug else None
+            tip_desk = Desk.objects.get(slug=desk_slug) if desk_slug else None
             submission = tip_submit(
-                body=body, links="https://example.org/minutes", contact="", desk=desk
+                body=body, links="https://example.org/minutes", contact="", desk=tip_desk
             )
             tips.append(submission.tip)
         # One tip already accepted, so Latin America's desk inbox has something to assign.
