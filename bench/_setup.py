@@ -1,25 +1,77 @@
-"""Set-up shared by the benchmarks: a throwaway database, Django, machine details, statistics.
+"""What the benchmarks share: a throwaway database, Django, machine details, statistics.
 
-Adapted from the helpers of ``bench.bench_intake`` so each benchmark need not import
-another's private functions.
+Each benchmark's ``main`` runs inside :func:`benchmark_environment`, which creates the
+database (SQLite by default, PostgreSQL with ``--database-url``) and sets Django up;
+the report starts with :func:`report_heading`, which names the machine it ran on.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import platform
 import shutil
 import sqlite3
 import statistics
+import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+# --- the database and Django --------------------------------------------------------------
+
+
+def add_database_argument(parser: argparse.ArgumentParser, name_prefix: str) -> None:
+    """Add ``--database-url``; a URL naming no database gets ``<name_prefix>_<pid>``."""
+    parser.add_argument(
+        "--database-url",
+        help=(
+            f"postgres://USER@HOST:PORT/NAME: create NAME (default {name_prefix}_<pid>), "
+            "run there, drop it (default: a temporary SQLite file)"
+        ),
+    )
+
+
+def check_database_argument(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop with a usage error unless ``--database-url`` is absent or a PostgreSQL URL."""
+    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must be a postgres:// URL (SQLite is the default)")
+
+
+@contextlib.contextmanager
+def benchmark_environment(database_url: str | None, name_prefix: str) -> Iterator[float]:
+    """Create the database, set Django up; yield the load average at start; drop it all after.
+
+    Warns on stderr when the machine is already busy, since the timings will be noisy.
+    """
+    load_at_start = load_average()
+    if load_at_start > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"Warning: the machine is busy (load average {load_at_start:.2f}); "
+            "the timings will be noisy.",
+            file=sys.stderr,
+        )
+    if database_url:
+        url, drop_database = postgres_database(
+            database_url, default_name=f"{name_prefix}_{os.getpid()}"
+        )
+    else:
+        url, drop_database = sqlite_database()
+    data_dir = tempfile.mkdtemp(prefix="pista-bench-data-")
+    try:
+        setup_django(url, data_dir)
+        yield load_at_start
+    finally:
+        drop_database()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def sqlite_database() -> tuple[str, Callable[[], None]]:
@@ -71,12 +123,24 @@ def setup_django(database_url: str, data_dir: str) -> None:
 
     django.setup()
     # Time requests as production runs them: no query log, no template debugging.
+    # Switched off before anything (system checks included) builds a template engine.
     settings.DEBUG = False
 
 
+# --- the machine ----------------------------------------------------------------------------
+
+
 def load_average() -> float:
-    """The one-minute load average."""
-    return float(Path("/proc/loadavg").read_text().split()[0])
+    """The one-minute load average: other work on the machine makes the timings noisy."""
+    return os.getloadavg()[0]
+
+
+def report_heading(title: str, load_at_start: float) -> list[str]:
+    """A report's first lines: its title with today's date, then the machine table."""
+    lines = [f"{title}, {datetime.now(tz=UTC).date().isoformat()}", ""]
+    lines += ["| machine | |", "| --- | --- |"]
+    lines += [f"| {name} | {value} |" for name, value in machine(load_at_start)]
+    return lines
 
 
 def machine(load_at_start: float) -> list[tuple[str, str]]:
@@ -99,7 +163,8 @@ def machine(load_at_start: float) -> list[tuple[str, str]]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]} (local, TCP)"
+            version = cursor.fetchone()[0]
+        database = f"PostgreSQL {version} ({_postgres_link(connection.settings_dict['HOST'])})"
     else:
         database = f"SQLite {sqlite3.sqlite_version} (file in {tempfile.gettempdir()})"
     return [
@@ -113,6 +178,18 @@ def machine(load_at_start: float) -> list[tuple[str, str]]:
         ("database", database),
         ("1-min load average at start / end", f"{load_at_start:.2f} / {load_average():.2f}"),
     ]
+
+
+def _postgres_link(host: str) -> str:
+    """How the benchmark reaches PostgreSQL: a network round trip is part of every query."""
+    if not host or host.startswith("/"):
+        return "local, Unix socket"
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return "local, TCP"
+    return f"host {host}, TCP"
+
+
+# --- timing and statistics ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -35,25 +35,25 @@ import argparse
 import contextlib
 import gc
 import hashlib
-import os
-import platform
 import random
-import shutil
-import sqlite3
 import statistics
 import sys
-import tempfile
 import uuid
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit, urlunsplit
+
+from bench._setup import (
+    Summary,
+    TimedClient,
+    add_database_argument,
+    benchmark_environment,
+    check_database_argument,
+    report_heading,
+    summarise,
+)
 
 #: The issue's target: sealing may add at most this much to a submission's server time.
 TARGET_OVERHEAD = 0.10
@@ -70,56 +70,7 @@ TIP_LINKS = "https://example.org/tenders/2026-114\nhttps://example.org/registry/
 TIP_CONTACT = "Signal: quiet.heron.42"
 
 
-# --- setting up: database, Django, newsroom ---------------------------------------------
-
-
-def _sqlite_database() -> tuple[str, Callable[[], None]]:
-    folder = tempfile.mkdtemp(prefix="pista-bench-")
-    return f"sqlite:///{folder}/bench.sqlite3", lambda: shutil.rmtree(folder, ignore_errors=True)
-
-
-def _postgres_database(url: str) -> tuple[str, Callable[[], None]]:
-    """Create a fresh database named by ``url`` (or ``pista_bench_<pid>``) and return a dropper."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") or f"pista_bench_{os.getpid()}"
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            raise SystemExit(
-                f"The database {name!r} already exists. The benchmark only runs on a database "
-                "it creates (and drops afterwards): give another name, or none in the URL."
-            )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(maintenance_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-
-    return urlunsplit(parts._replace(path="/" + name)), drop
-
-
-def _setup_django(database_url: str, data_dir: str) -> None:
-    """Configure Django for the benchmark; must run before anything imports a model."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
-    # DEBUG=true only lets the settings load without production secrets.
-    os.environ["DEBUG"] = "true"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["PISTA_DATA_DIR"] = data_dir
-    # WhiteNoise warns that collectstatic never ran; the tip pages need no static file here.
-    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    import django
-    from django.conf import settings
-
-    django.setup()
-    # Time the request as production runs it: no query log, no template debugging.
-    # Switched off before anything (system checks included) builds a template engine.
-    settings.DEBUG = False
+# --- setting up: the newsroom -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -154,21 +105,6 @@ def _initialise_newsroom() -> Newsroom:
         ),
         regional_desk_pk=regional.pk,
     )
-
-
-# --- statistics -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Summary:
-    median_ns: float
-    p95_ns: float
-    n: int
-
-
-def _summarise(samples_ns: Sequence[int]) -> Summary:
-    p95 = statistics.quantiles(samples_ns, n=20, method="inclusive")[18]
-    return Summary(median_ns=statistics.median(samples_ns), p95_ns=p95, n=len(samples_ns))
 
 
 # --- 1. sealing cost per tip ---------------------------------------------------------------
@@ -264,24 +200,8 @@ def _cheap_receipt() -> Iterator[None]:
         yield
 
 
-class _TimedClient:
-    """Django's test client, timing only the server side: middleware, view and render."""
-
-    def __init__(self) -> None:
-        from django.test import Client
-
-        self.client = Client()
-        self.last_ns = 0
-        inner = self.client.handler.get_response
-
-        def timed(request: Any) -> Any:
-            start = perf_counter_ns()
-            try:
-                return inner(request)
-            finally:
-                self.last_ns = perf_counter_ns() - start
-
-        self.client.handler.get_response = timed  # type: ignore[method-assign]
+class _SubmittingClient(TimedClient):
+    """The timed client, posting tips to the submission form."""
 
     def submit(self, form: dict[str, str]) -> int:
         response = self.client.post("/", form)
@@ -305,7 +225,9 @@ class Comparison:
         return statistics.median(s - b for s, b in zip(self.sealed, self.baseline, strict=True))
 
 
-def _compare(client: _TimedClient, form: dict[str, str], *, rounds: int, warmup: int) -> Comparison:
+def _compare(
+    client: _SubmittingClient, form: dict[str, str], *, rounds: int, warmup: int
+) -> Comparison:
     """Time ``rounds`` sealed/baseline pairs, alternating which of the two goes first."""
     variants: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
         "sealed": contextlib.nullcontext,
@@ -350,46 +272,6 @@ def _check_what_was_stored(newsroom: Newsroom, sealed: int, baseline: int) -> No
 # --- reporting ------------------------------------------------------------------------------
 
 
-def _load_average() -> float:
-    """The 1-minute load average: other work on the machine makes the timings noisy."""
-    return os.getloadavg()[0]
-
-
-def _machine(load_at_start: float) -> list[tuple[str, str]]:
-    from django.db import connection
-
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-        platform.processor() or "unknown",
-    )
-    memory = next(
-        (
-            line.split()[1]
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal:")
-        ),
-        "0",
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        database = f"SQLite {sqlite3.sqlite_version} (file in {tempfile.gettempdir()})"
-    return [
-        ("CPU", cpu),
-        ("cores", str(os.cpu_count())),
-        ("memory", f"{int(memory) / 1024**2:.1f} GiB"),
-        ("OS", f"{platform.system()} {platform.release()}"),
-        ("Python", platform.python_version()),
-        ("cryptography", metadata.version("cryptography")),
-        ("Django", metadata.version("django")),
-        ("database", database),
-        ("1-min load average at start / end", f"{load_at_start:.2f} / {_load_average():.2f}"),
-    ]
-
-
 def _row(metric: str, summary: Summary, unit: str) -> str:
     scale, fmt = (1_000, "{:,.0f} µs") if unit == "us" else (1_000_000, "{:,.2f} ms")
     median, p95 = fmt.format(summary.median_ns / scale), fmt.format(summary.p95_ns / scale)
@@ -431,20 +313,18 @@ def _report(
     seconds: float,
     load_at_start: float,
 ) -> str:
-    lines = [f"Pista intake benchmark, {datetime.now(tz=UTC).date().isoformat()}", ""]
-    lines += ["| machine | |", "| --- | --- |"]
-    lines += [f"| {name} | {value} |" for name, value in _machine(load_at_start)]
+    lines = report_heading("Pista intake benchmark", load_at_start)
     lines += ["", "| metric | median | p95 | n |", "| --- | ---: | ---: | ---: |"]
     lines += [
         _row(
-            "sealing per tip (content key + 3 fields + 3 seals)", _summarise(sealing["total"]), "us"
+            "sealing per tip (content key + 3 fields + 3 seals)", summarise(sealing["total"]), "us"
         ),
-        _row("… of which content key + 3 x AES-256-GCM", _summarise(sealing["encrypt"]), "us"),
-        _row("… of which 3 x HPKE seal (ML-KEM-768 + X25519)", _summarise(sealing["seal"]), "us"),
+        _row("… of which content key + 3 x AES-256-GCM", summarise(sealing["encrypt"]), "us"),
+        _row("… of which 3 x HPKE seal (ML-KEM-768 + X25519)", summarise(sealing["seal"]), "us"),
     ]
     for title, comparison in (("receipt Argon2id real", real), ("receipt KDF stubbed", cheap)):
-        lines.append(_row(f"submission, {title}: sealed", _summarise(comparison.sealed), "ms"))
-        lines.append(_row(f"submission, {title}: plaintext", _summarise(comparison.baseline), "ms"))
+        lines.append(_row(f"submission, {title}: sealed", summarise(comparison.sealed), "ms"))
+        lines.append(_row(f"submission, {title}: plaintext", summarise(comparison.baseline), "ms"))
     # The stubbed comparison measures the added time precisely; set it against the
     # deployed request, whose Argon2id noise hides a difference of this size.
     added_ns = cheap.paired_difference_ns
@@ -494,44 +374,24 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=3000,
         help="iterations of the sealing micro-benchmark (default 3000)",
     )
-    parser.add_argument(
-        "--database-url",
-        help=(
-            "postgres://USER@HOST:PORT/NAME: create NAME, run there, drop it "
-            "(default: a temporary SQLite file)"
-        ),
-    )
+    add_database_argument(parser, name_prefix="pista_bench")
     args = parser.parse_args(argv)
     if args.fast_rounds is None:
         args.fast_rounds = 10 * args.rounds
     if min(args.rounds, args.fast_rounds) < 2 or args.seal_iterations < 2:
         parser.error("--rounds, --fast-rounds and --seal-iterations need at least 2 samples each")
-    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
-        parser.error("--database-url must be a postgres:// URL (SQLite is the default)")
+    check_database_argument(parser, args)
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     started = perf_counter_ns()
-    load_at_start = _load_average()
-    if load_at_start > 0.5 * (os.cpu_count() or 1):
-        print(
-            f"Warning: the machine is busy (load average {load_at_start:.2f}); "
-            "the timings will be noisy.",
-            file=sys.stderr,
-        )
-    if args.database_url:
-        database_url, drop_database = _postgres_database(args.database_url)
-    else:
-        database_url, drop_database = _sqlite_database()
-    data_dir = tempfile.mkdtemp(prefix="pista-bench-data-")
-    try:
-        _setup_django(database_url, data_dir)
+    with benchmark_environment(args.database_url, name_prefix="pista_bench") as load_at_start:
         newsroom = _initialise_newsroom()
         print("Measuring the sealing cost per tip…", file=sys.stderr)
         sealing = _measure_sealing(newsroom, args.seal_iterations)
-        client = _TimedClient()
+        client = _SubmittingClient()
         form = {
             "body": TIP_BODY,
             "desk": str(newsroom.regional_desk_pk),
@@ -550,9 +410,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_what_was_stored(newsroom, sealed=submitted, baseline=submitted)
         seconds = (perf_counter_ns() - started) / 1e9
         print(_report(sealing, real, cheap, seconds, load_at_start))
-    finally:
-        drop_database()
-        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

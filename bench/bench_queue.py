@@ -39,13 +39,11 @@ import contextlib
 import gc
 import os
 import random
-import shutil
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from time import perf_counter_ns
 from typing import Any
 from unittest import mock
@@ -53,11 +51,11 @@ from unittest import mock
 from bench._setup import (
     Summary,
     TimedClient,
+    add_database_argument,
+    benchmark_environment,
+    check_database_argument,
     load_average,
-    machine,
-    postgres_database,
-    setup_django,
-    sqlite_database,
+    report_heading,
     summarise,
 )
 
@@ -381,9 +379,7 @@ def _ms(ns: float) -> str:
 def _report(runs: tuple[SizeRun, SizeRun], seconds: float, load_at_start: float) -> str:
     small_run, large_run = runs
     baseline, full = small_run.tips, large_run.tips
-    lines = [f"Pista review-queue benchmark, {datetime.now(tz=UTC).date().isoformat()}", ""]
-    lines += ["| machine | |", "| --- | --- |"]
-    lines += [f"| {name} | {value} |" for name, value in machine(load_at_start)]
+    lines = report_heading("Pista review-queue benchmark", load_at_start)
     lines += [
         "",
         "| view | tips (waiting) | median | p95 | min | n | queries | rows | HPKE opens | "
@@ -464,42 +460,20 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--requests", type=int, default=30, help="timed requests per view and size (default 30)"
     )
-    parser.add_argument(
-        "--database-url",
-        help=(
-            "postgres://USER@HOST:PORT/NAME: create NAME (default pista_bench_queue_<pid>), "
-            "run there, drop it (default: a temporary SQLite file)"
-        ),
-    )
+    add_database_argument(parser, name_prefix="pista_bench_queue")
     args = parser.parse_args(argv)
     if args.requests < 2:
         parser.error("--requests needs at least 2 samples")
     if not 2 * PAGE_ROWS <= args.baseline < args.tips:
         parser.error(f"need {2 * PAGE_ROWS} <= --baseline < --tips (page 2 must exist)")
-    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
-        parser.error("--database-url must be a postgres:// URL (SQLite is the default)")
+    check_database_argument(parser, args)
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     started = perf_counter_ns()
-    load_at_start = load_average()
-    if load_at_start > 0.5 * (os.cpu_count() or 1):
-        print(
-            f"Warning: the machine is busy (load average {load_at_start:.2f}); "
-            "the timings will be noisy.",
-            file=sys.stderr,
-        )
-    if args.database_url:
-        database_url, drop_database = postgres_database(
-            args.database_url, default_name=f"pista_bench_queue_{os.getpid()}"
-        )
-    else:
-        database_url, drop_database = sqlite_database()
-    data_dir = tempfile.mkdtemp(prefix="pista-bench-data-")
-    try:
-        setup_django(database_url, data_dir)
+    with benchmark_environment(args.database_url, name_prefix="pista_bench_queue") as load_at_start:
         from intake import review
         from intake.models import Tip
 
@@ -532,9 +506,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         seconds = (perf_counter_ns() - started) / 1e9
         print(_report((runs[0], runs[1]), seconds, load_at_start))
-    finally:
-        drop_database()
-        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
