@@ -25,6 +25,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from newsroom.access import can_coordinate, followups_visible_to
 from newsroom.exceptions import KeyLocked, NewsroomError
 from newsroom.keyring import keyring_from_request, staff_user
 from newsroom.models import Desk
@@ -216,13 +217,13 @@ class TipAdmin(admin.ModelAdmin[Tip]):
     list_display = (
         "reference",
         "preview",
-        "desk_name",
         "status",
-        "received",
-        "age",
-        "contact_left",
+        "desk_name",
         "holder",
         "unread",
+        "age",
+        "received",
+        "contact_left",
     )
     list_display_links = ("reference",)
     list_filter = (QueueStatusFilter, DeskFilter, AgeFilter, ClaimFilter, "has_contact")
@@ -238,11 +239,12 @@ class TipAdmin(admin.ModelAdmin[Tip]):
     show_full_result_count = False
     fields = (
         "reference",
-        "desk",
+        "desk_name",
         "status",
         "received_at",
         "has_contact",
-        "claimed_by",
+        # The holder's name, not the user field: its link leads to a page most staff may not open.
+        "holder",
         "duplicate_of",
     )
     readonly_fields = fields
@@ -467,6 +469,14 @@ class TipAdmin(admin.ModelAdmin[Tip]):
             context.update(
                 timeline=review.tip_timeline(tip=tip, content_key=content_key),
                 duplicates=tips_visible_to(staff_user(request)).filter(duplicate_of=tip),
+                followups=followups_visible_to(staff_user(request))
+                .filter(tip=tip)
+                .select_related("assignee")
+                .order_by("due_date"),
+                can_create_followup=tip.status == Status.ACCEPTED
+                and can_coordinate(staff_user(request), tip.desk)
+                if tip.desk
+                else False,
                 can_review=request.user.has_perm("intake.change_tip"),
                 transition_form=TransitionForm(),
                 allowed_statuses=[

@@ -109,3 +109,23 @@ def test_tips_cannot_be_added_or_edited_in_the_admin(newsroom: Newsroom) -> None
     client.post(f"/admin/intake/tip/{tip.pk}/change/", {"status": "spam"})
     tip.refresh_from_db()
     assert tip.status == Tip.Status.NEW
+
+
+def test_tip_page_links_to_its_follow_ups_for_those_who_may_see_them(newsroom: Newsroom) -> None:
+    from tests.newsroom.helpers import accepted_tip, assign
+
+    tip = accepted_tip(newsroom, "Port invoices")
+    url = f"/admin/intake/tip/{tip.pk}/change/"
+    coordinator = logged_in_client("latam_coord")
+    page = coordinator.get(url).content.decode()
+    assert "No follow-up yet." in page
+    assert f"/admin/newsroom/followup/add/?tip={tip.pk}" in page
+
+    followup = assign(newsroom, tip)
+    page = coordinator.get(url).content.decode()
+    assert f"/admin/newsroom/followup/{followup.pk}/change/" in page
+    assert "latam_journalist, due 2026-03-10" in page
+
+    journalist_page = logged_in_client("latam_journalist").get(url).content.decode()
+    assert f"/admin/newsroom/followup/{followup.pk}/change/" in journalist_page  # their own
+    assert "/admin/newsroom/followup/add/" not in journalist_page  # only coordinators assign
