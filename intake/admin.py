@@ -477,7 +477,7 @@ class TipAdmin(admin.ModelAdmin[Tip]):
                 and can_coordinate(staff_user(request), tip.desk)
                 if tip.desk
                 else False,
-                can_review=request.user.has_perm("intake.change_tip"),
+                can_review=review.can_review(tip, staff_user(request)),
                 transition_form=TransitionForm(),
                 allowed_statuses=[
                     (value, Status(value).label)

@@ -15,10 +15,11 @@ from typing import Final
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from newsroom.exceptions import KeyLocked, NewsroomError
-from newsroom.models import AuditEvent, Desk, DeskKey
+from newsroom.models import AuditEvent, Desk, DeskKey, DeskMembership
 from newsroom.notifications import notify_tip_accepted
 from newsroom.services import audit, desk_key_active
 
@@ -80,11 +81,29 @@ def is_reopening(from_status: str, to_status: str) -> bool:
     ) and to_status == Status.IN_REVIEW
 
 
-def _ensure_can_review(tip: Tip, actor: User) -> None:
+def can_review(tip: Tip, actor: User) -> bool:
+    """Whether ``actor`` is an editor on a desk ``tip`` was sent to.
+
+    Decided per desk, never by a global permission: an editor of one desk is not
+    an editor of another, and a journalist of a desk is not its editor.
+    """
     if not actor.has_perm("intake.change_tip"):
-        raise ReviewError("Only editors can change a tip's status or move it.")
+        return False
+    desks = (
+        Q(desk__is_general=True) | Q(desk_id=tip.desk_id)
+        if tip.desk_id
+        else Q(desk__is_general=True)
+    )
+    return DeskMembership.objects.filter(
+        desks, user=actor, role=DeskMembership.Role.EDITOR
+    ).exists()
+
+
+def _ensure_can_review(tip: Tip, actor: User) -> None:
     if not tips_visible_to(actor).filter(pk=tip.pk).exists():
         raise ReviewError("This tip was not sent to any of your desks.")
+    if not can_review(tip, actor):
+        raise ReviewError("Only the editors of this tip's desks can change its status or move it.")
 
 
 @transaction.atomic

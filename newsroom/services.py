@@ -22,6 +22,7 @@ from .exceptions import (
     AlreadyInitialised,
     KeyLocked,
     MissingKeyring,
+    NotAllowed,
     NotInitialised,
     WrongRecoveryKey,
 )
@@ -177,6 +178,18 @@ def keyring_remove(*, user: User, actor: User | None) -> None:
     )
 
 
+def role_groups_sync(user: User) -> None:
+    """Make ``user``'s role groups exactly those of the roles they hold on some desk.
+
+    Groups only open admin pages; what someone may do to a tip is still decided per
+    desk. Keeping them in step means a demoted or removed member loses the pages too.
+    """
+    held = set(DeskMembership.objects.filter(user=user).values_list("role", flat=True))
+    role_groups = Group.objects.filter(name__in=ROLE_GROUPS.values())
+    user.groups.remove(*role_groups.exclude(name__in=[ROLE_GROUPS[r] for r in held]))
+    user.groups.add(*role_groups.filter(name__in=[ROLE_GROUPS[r] for r in held]))
+
+
 # --- desks and desk keys ---------------------------------------------------------------
 
 
@@ -243,13 +256,17 @@ def desk_member_add(
 ) -> DeskMembership:
     """Add ``user`` to ``desk`` (flow 3). With the desk private key at hand, grant it too;
     without it the membership waits as a pending grant (see :func:`desk_key_grant`)."""
+    if actor is not None and actor.pk == user.pk:
+        # Nobody lets themselves in: an administrator on no desk must not become a reader
+        # by adding themselves and waiting for a routine grant.
+        raise NotAllowed("You cannot add yourself to a desk; ask one of its members.")
     membership, _ = DeskMembership.objects.update_or_create(
         desk=desk, user=user, defaults={"role": role}
     )
     if desk.coordinator_id == user.pk and role != DeskMembership.Role.COORDINATOR:
         desk.coordinator = None  # the coordinator must hold the coordinator role
         desk.save(update_fields=["coordinator"])
-    user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+    role_groups_sync(user)
     audit(action=Action.MEMBER_ADDED, actor=actor, desk=desk, subject_user=user, detail=role)
     if desk_private_key is not None:
         desk_key_grant(desk=desk, user=user, desk_private_key=desk_private_key, actor=actor)
@@ -322,6 +339,7 @@ def desk_member_remove(*, desk: Desk, user: User, actor: User | None) -> DeskKey
     """
     DeskKeyGrant.objects.filter(desk_key__desk=desk, user=user).delete()
     DeskMembership.objects.filter(desk=desk, user=user).delete()
+    role_groups_sync(user)
     if desk.coordinator_id == user.pk:
         desk.coordinator = None
         desk.save(update_fields=["coordinator"])

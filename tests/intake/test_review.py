@@ -384,10 +384,10 @@ def test_desk_members_who_are_not_editors_cannot_review(newsroom: Newsroom, user
         lambda: tip_move(tip=tip, actor=user, target=newsroom.europe, personal_private_key=key),
     ]
     for attempt in attempts:
-        with pytest.raises(ReviewError, match="Only editors"):
+        with pytest.raises(ReviewError, match="Only the editors"):
             attempt()
     Tip.objects.filter(pk=tip.pk).update(claimed_by=newsroom.users["editor"])
-    with pytest.raises(ReviewError, match="Only editors"):
+    with pytest.raises(ReviewError, match="Only the editors"):
         tip_take_over(tip=tip, actor=user, reason="Mine now", personal_private_key=key)
 
     tip.refresh_from_db()
@@ -802,3 +802,44 @@ def test_timeline_of_a_tip_shows_only_its_own_history(newsroom: Newsroom) -> Non
         "Note",
         "New → Spam",
     ]
+
+
+def test_an_editor_elsewhere_is_only_a_journalist_on_this_desk(newsroom: Newsroom) -> None:
+    """Review rights follow the role on the tip's desks, not a global permission."""
+    from newsroom.services import desk_member_add
+
+    user = newsroom.users["latam_journalist"]
+    desk_member_add(desk=newsroom.europe, user=user, role="editor", actor=None)
+    assert user.has_perm("intake.change_tip")  # the Editors group opens the pages...
+    latam_tip = newsroom.submit("Latin America tip", desk=newsroom.latam).tip
+    with pytest.raises(ReviewError, match="Only the editors"):  # ...but not this desk's tips
+        tip_move(tip=latam_tip, actor=user, target=newsroom.europe, personal_private_key=_key(user))
+    latam_tip.refresh_from_db()
+    assert latam_tip.desk == newsroom.latam
+
+
+def test_leaving_a_role_takes_its_group_away(newsroom: Newsroom) -> None:
+    from django.contrib.auth import get_user_model
+
+    from newsroom.services import desk_member_add, desk_member_remove
+
+    user = newsroom.users["europe_journalist"]
+    desk_member_add(desk=newsroom.europe, user=user, role="editor", actor=None)
+    assert get_user_model().objects.get(pk=user.pk).has_perm("intake.change_tip")
+    desk_member_add(desk=newsroom.europe, user=user, role="journalist", actor=None)
+    demoted = get_user_model().objects.get(pk=user.pk)
+    assert set(demoted.groups.values_list("name", flat=True)) == {"Journalists"}
+    assert not demoted.has_perm("intake.change_tip")
+    desk_member_remove(desk=newsroom.europe, user=user, actor=None)
+    assert not get_user_model().objects.get(pk=user.pk).groups.exists()
+
+
+def test_nobody_adds_themselves_to_a_desk(newsroom: Newsroom) -> None:
+    from newsroom.exceptions import NotAllowed
+    from newsroom.services import desk_member_add
+    from tests.factories import make_staff
+
+    boss = make_staff("boss", is_superuser=True)
+    with pytest.raises(NotAllowed, match="cannot add yourself"):
+        desk_member_add(desk=newsroom.latam, user=boss, role="editor", actor=boss)
+    assert not newsroom.latam.memberships.filter(user=boss).exists()
