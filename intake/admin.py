@@ -28,7 +28,8 @@ from django.views.decorators.http import require_POST
 from newsroom.access import can_coordinate, followups_visible_to
 from newsroom.exceptions import KeyLocked, NewsroomError
 from newsroom.keyring import keyring_from_request, staff_user
-from newsroom.models import Desk
+from newsroom.models import AuditEvent, Desk
+from newsroom.services import audit
 
 from . import review
 from .admin_conversation import conversation_urls
@@ -176,6 +177,13 @@ class TipChangeList(ChangeList):
         )
         for tip in self.result_list:
             tip.preview_text = previews.get(tip.pk)
+        if previews:
+            # Even a one-line preview is a decryption: record whose, once per page.
+            audit(
+                action=AuditEvent.Action.TIPS_PREVIEWED,
+                actor=staff_user(request),
+                detail=" ".join(t.reference for t in self.result_list if t.pk in previews),
+            )
 
 
 class TransitionForm(forms.Form):
@@ -332,6 +340,12 @@ class TipAdmin(admin.ModelAdmin[Tip]):
             text=term,
             user=staff_user(request),
             personal_private_key=private_key,
+        )
+        # The search words are not recorded: they may be a source's name.
+        audit(
+            action=AuditEvent.Action.TIPS_SEARCHED,
+            actor=staff_user(request),
+            detail=f"searched the text of {searched} tip(s); {len(ids)} matched",
         )
         self.message_user(
             request,

@@ -229,6 +229,8 @@ class AuditEvent(models.Model):
             "notification_prefs_changed",
             _("Notification preferences changed"),
         )
+        TIPS_PREVIEWED = "tips_previewed", _("Tip previews decrypted (queue page)")
+        TIPS_SEARCHED = "tips_searched", _("Tip text searched")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -253,7 +255,8 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    detail = models.CharField(max_length=200, blank=True)
+    #: Plain words and references only; wide enough for a queue page's 50 references.
+    detail = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]

@@ -122,6 +122,13 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Memory-hard first; the others only so that existing hashes upgrade at the next login.
+PASSWORD_HASHERS = [
+    "newsroom.hashers.PistaArgon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -165,6 +172,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A browser-session cookie: a year-long csrftoken would tell whoever seizes a reader's
+# device that it visited the tip line.
+CSRF_COOKIE_AGE = None
+# Expired sessions are deleted when they are next presented (see newsroom.sessions);
+# `manage.py clearsessions` from cron removes the rest (docs/deployment.md).
+SESSION_ENGINE = "newsroom.sessions"
 PISTA_KEYRING_COOKIE = "pista_keyring"
 PISTA_KEYRING_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A reader's check-back visit holds their receipt key the same way (see intake.checkback).
@@ -225,6 +238,10 @@ LOGGING = {
         "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # The development server logs request lines; keep them free of addresses.
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # A reader's rejected form is not worth a timestamped log line that could place
+        # their visit in time: only server errors are logged.
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "django.security.csrf": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
     },
 }
 

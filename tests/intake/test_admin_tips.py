@@ -129,3 +129,25 @@ def test_tip_page_links_to_its_follow_ups_for_those_who_may_see_them(newsroom: N
     journalist_page = logged_in_client("latam_journalist").get(url).content.decode()
     assert f"/admin/newsroom/followup/{followup.pk}/change/" in journalist_page  # their own
     assert "/admin/newsroom/followup/add/" not in journalist_page  # only coordinators assign
+
+
+def test_previews_and_text_searches_are_audited_without_the_search_words(
+    newsroom: Newsroom,
+) -> None:
+    tips = [newsroom.submit(f"Mayor Alvarez {i}", desk=newsroom.latam).tip for i in range(3)]
+    client = logged_in_client("latam_coord")
+    client.get("/admin/intake/tip/")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TIPS_PREVIEWED)
+    assert event.actor == newsroom.users["latam_coord"]
+    assert set(event.detail.split()) == {tip.reference for tip in tips}
+    assert "Alvarez" not in event.detail
+
+    client.get("/admin/intake/tip/?q=alvarez")
+    search = AuditEvent.objects.get(action=AuditEvent.Action.TIPS_SEARCHED)
+    assert search.detail == "searched the text of 3 tip(s); 3 matched"
+    assert "alvarez" not in search.detail.lower()
+
+    del client.cookies["pista_keyring"]
+    AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).delete()
+    client.get("/admin/intake/tip/")
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).exists()

@@ -29,8 +29,8 @@ QUEUE = "/admin/intake/tip/"
 #: (2), the viewer's desks (2), status counts, desk filter (3), row count, the page's rows,
 #: the viewer's desk-key grants, the page's sealed content keys; and for the sidebar's
 #: desk and follow-up entries, the viewer's roles (once per request) and whether they
-#: already have notification preferences.
-QUEUE_QUERIES = 16
+#: already have notification preferences; and the audit row recording the previews.
+QUEUE_QUERIES = 17
 
 
 def _key(user: Any) -> bytes:
