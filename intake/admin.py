@@ -15,8 +15,15 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -148,7 +155,7 @@ class DeskFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(desk__isnull=True)
         if value := self.value():
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 # A hand-edited URL: the admin's "invalid filter" page, not a server error.
                 raise IncorrectLookupParameters(f"Unknown desk {value!r}.")
             return queryset.filter(desk_id=value)
@@ -253,7 +260,6 @@ class TipAdmin(admin.ModelAdmin[Tip]):
         "has_contact",
         # The holder's name, not the user field: its link leads to a page most staff may not open.
         "holder",
-        "duplicate_of",
     )
     readonly_fields = fields
     actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk")
@@ -483,6 +489,13 @@ class TipAdmin(admin.ModelAdmin[Tip]):
             context.update(
                 timeline=review.tip_timeline(tip=tip, content_key=content_key),
                 duplicates=tips_visible_to(staff_user(request)).filter(duplicate_of=tip),
+                # The original is shown only to those who may see it: another desk's
+                # reference is not theirs to learn.
+                original_tip=tips_visible_to(staff_user(request))
+                .filter(pk=tip.duplicate_of_id)
+                .first()
+                if tip.duplicate_of_id
+                else None,
                 followups=followups_visible_to(staff_user(request))
                 .filter(tip=tip)
                 .select_related("assignee")
@@ -510,7 +523,10 @@ class TipAdmin(admin.ModelAdmin[Tip]):
         return super().change_view(request, object_id, form_url, context)
 
     def _tip_or_404(self, request: HttpRequest, object_id: str) -> Tip:
-        return get_object_or_404(self.get_queryset(request), pk=object_id)
+        try:
+            return get_object_or_404(self.get_queryset(request), pk=object_id)
+        except ValidationError as exc:  # not a UUID at all: the same answer as an unknown tip
+            raise Http404 from exc
 
     def _back(self, tip: Tip) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:intake_tip_change", args=[tip.pk]))

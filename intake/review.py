@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from newsroom.exceptions import KeyLocked, NewsroomError
-from newsroom.models import AuditEvent, Desk, DeskKey, DeskMembership
+from newsroom.models import AuditEvent, Desk, DeskKey, DeskMembership, FollowUp
 from newsroom.notifications import notify_tip_accepted
 from newsroom.services import audit, desk_key_active
 
@@ -295,6 +295,14 @@ def tip_move(*, tip: Tip, actor: User, target: Desk, personal_private_key: bytes
         raise ReviewError(f"{target} is not active.")
     if tip.desk_id == target.pk:
         raise ReviewError(f"This tip is already with {target}.")
+    active = [FollowUp.Status.OPEN, FollowUp.Status.IN_PROGRESS]
+    if FollowUp.objects.filter(tip=tip, status__in=active).exists():
+        # Its follow-ups belong to the current desk; moving the tip under them would
+        # leave that desk working on a tip it can no longer read.
+        raise ReviewError(
+            f"This tip has follow-ups in progress on {tip.desk}: mark them done or dropped "
+            "before moving it."
+        )
     content_key = tip_content_key(tip=tip, user=actor, personal_private_key=personal_private_key)
     source = tip.desk
     if source is not None:

@@ -135,8 +135,9 @@ class DeskFilter(admin.SimpleListFilter):
         return [(str(desk.pk), desk.name) for desk in desks]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
-        if self.value() and self.value().isdigit():  # type: ignore[union-attr]
-            return queryset.filter(desk_id=int(self.value()))  # type: ignore[arg-type]
+        value = self.value()
+        if value and value.isascii() and value.isdigit():
+            return queryset.filter(desk_id=int(value))
         return queryset
 
 

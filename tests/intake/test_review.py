@@ -843,3 +843,42 @@ def test_nobody_adds_themselves_to_a_desk(newsroom: Newsroom) -> None:
     with pytest.raises(NotAllowed, match="cannot add yourself"):
         desk_member_add(desk=newsroom.latam, user=boss, role="editor", actor=boss)
     assert not newsroom.latam.memberships.filter(user=boss).exists()
+
+
+def test_a_tip_with_follow_ups_in_progress_cannot_be_moved(newsroom: Newsroom) -> None:
+    from tests.newsroom.helpers import accepted_tip, assign
+
+    tip = accepted_tip(newsroom, "Under way")
+    assign(newsroom, tip)
+    editor = newsroom.users["editor"]
+    with pytest.raises(ReviewError, match="follow-ups in progress on Latin America"):
+        tip_move(tip=tip, actor=editor, target=newsroom.europe, personal_private_key=_key(editor))
+    tip.refresh_from_db()
+    assert tip.desk == newsroom.latam
+
+
+def test_another_desks_original_is_not_named_on_a_duplicate(newsroom: Newsroom) -> None:
+    from tests.factories import logged_in_client
+
+    europe_tip = newsroom.submit("Europe original", desk=newsroom.europe).tip
+    latam_tip = newsroom.submit("Latin America copy", desk=newsroom.latam).tip
+    tip_transition(
+        tip=latam_tip,
+        actor=newsroom.users["editor"],
+        to_status=Status.DUPLICATE,
+        duplicate_of=europe_tip,
+    )
+    page = logged_in_client("latam_journalist").get(f"/admin/intake/tip/{latam_tip.pk}/change/")
+    assert europe_tip.reference.encode() not in page.content
+    assert str(europe_tip.pk).encode() not in page.content
+    editor_page = logged_in_client("editor").get(f"/admin/intake/tip/{latam_tip.pk}/change/")
+    assert europe_tip.reference.encode() in editor_page.content
+
+
+@pytest.mark.parametrize("bad", ["not-a-uuid", "²"])
+def test_malformed_staff_urls_are_not_found_not_server_errors(newsroom: Newsroom, bad: str) -> None:
+    from tests.factories import logged_in_client
+
+    client = logged_in_client("editor")
+    assert client.post(f"/admin/intake/tip/{bad}/claim/").status_code == 404
+    assert client.get(f"/admin/intake/tip/?desk={bad}").status_code in {200, 302}
