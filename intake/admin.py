@@ -262,7 +262,7 @@ class TipAdmin(admin.ModelAdmin[Tip]):
         "holder",
     )
     readonly_fields = fields
-    actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk")
+    actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk", "delete_for_good")
     change_form_template = "admin/intake/tip/change_form.html"
 
     class Media:
@@ -371,6 +371,7 @@ class TipAdmin(admin.ModelAdmin[Tip]):
         action: str,
         title: str,
         form: forms.Form | None = None,
+        warning: str = "",
     ) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
@@ -378,6 +379,7 @@ class TipAdmin(admin.ModelAdmin[Tip]):
             "tips": queryset,
             "action": action,
             "form": form,
+            "warning": warning,
             "opts": self.model._meta,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
@@ -440,6 +442,27 @@ class TipAdmin(admin.ModelAdmin[Tip]):
             personal_private_key=keyring_from_request(request),
         )
         self._report(request, moved, errors)
+        return None
+
+    @admin.action(description=_("Delete for good"), permissions=["change"])
+    def delete_for_good(self, request: HttpRequest, queryset: QuerySet[Tip]) -> HttpResponse | None:
+        if "confirm" not in request.POST:
+            return self._confirm(
+                request,
+                queryset,
+                action="delete_for_good",
+                title=str(_("Delete these tips for good?")),
+                warning=str(
+                    _(
+                        "Each tip goes with its text, every sealed copy of its key, its notes, "
+                        "its conversation with the reader and its follow-ups. This cannot be "
+                        "undone. Database backups made before today still hold them, sealed: "
+                        "delete those backups on the same schedule."
+                    )
+                ),
+            )
+        done, errors = review.tips_delete(tips=queryset, actor=staff_user(request))
+        self._report(request, done, errors)
         return None
 
     # --- the tip page ------------------------------------------------------------------

@@ -22,14 +22,12 @@ gets the same page and status.
 
 from __future__ import annotations
 
-import contextlib
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -51,6 +49,7 @@ from .conversation import (
 from .conversation_forms import MAX_PASSPHRASE_INPUT, ReaderDetailsForm, ReaderReplyForm
 from .models import Tip
 from .splitkey import SplitSecret
+from .throttle import budget_refund, budget_reserve
 
 #: A visit with no request for this long is over; the reader enters the passphrase again.
 VISIT_IDLE_SECONDS: Final = 20 * 60
@@ -60,7 +59,6 @@ SESSION_SEEN_FIELD: Final = "pista_visit_seen"
 COOKIE_NAME: Final = "pista_visit"
 #: Failed check attempts allowed per minute, newsroom-wide, unless the settings say otherwise.
 DEFAULT_FAILURES_PER_MINUTE: Final = 30
-_THROTTLE_KEY: Final = "pista:check-attempts:{window}"
 _TIP_ID_BYTES: Final = 16
 
 NOT_FOUND = _(
@@ -144,24 +142,12 @@ def _budget() -> int:
 
 
 def _attempt_reserve() -> tuple[str, bool]:
-    """Count this attempt against the current minute's budget before any Argon2id work.
-
-    Counting first (and refunding a success) keeps the budget honest when many
-    attempts arrive at once. Returns the cache key and whether the attempt may run.
-    """
-    key = _THROTTLE_KEY.format(window=_now() // 60)
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return key, count <= _budget()
+    """Count this attempt against the current minute's budget before any Argon2id work."""
+    return budget_reserve("check-attempts", _budget())
 
 
 def _attempt_refund(key: str) -> None:
-    with contextlib.suppress(ValueError):
-        cache.decr(key)
+    budget_refund(key)
 
 
 # --- views -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from . import crypto, labels
 from .conversation import message_keys_follow_tip
 from .models import Note, SealedKey, StatusChange, Tip
 from .selectors import tips_visible_to
-from .services import tip_content_key
+from .services import tip_content_key, tip_delete
 
 Status = Tip.Status
 Action = AuditEvent.Action
@@ -350,6 +350,26 @@ def tips_move(
         if errors:
             transaction.set_rollback(True)
             return 0, errors
+    return len(tips), []
+
+
+def tips_delete(*, tips: Iterable[Tip], actor: User) -> tuple[int, list[str]]:
+    """Delete tips for good (flow 8), all-or-nothing, only by their desks' editors.
+
+    Each goes with every sealed copy of its content key, its notes, conversation
+    and follow-ups, in one transaction; the audit trail keeps its reference.
+    """
+    tips = list(tips)
+    with transaction.atomic():
+        errors = [
+            f"{tip.reference}: only the editors of this tip's desks can delete it."
+            for tip in tips
+            if not can_review(tip, actor)
+        ]
+        if errors:
+            return 0, errors
+        for tip in tips:
+            tip_delete(tip=tip, actor=actor)
     return len(tips), []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +17,20 @@ from newsroom.exceptions import NewsroomError
 
 from .forms import MAX_BODY_LENGTH, TipForm
 from .services import tip_submit
+from .throttle import budget_reserve
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_SUBMISSIONS_PER_MINUTE = 120
+TOO_MANY = _(
+    "Many tips are arriving right now, so nothing was sent or stored. What you wrote is "
+    "still below: please wait a minute and send it again."
+)
+
+
+def _submissions_per_minute() -> int:
+    return int(getattr(settings, "PISTA_SUBMISSIONS_PER_MINUTE", DEFAULT_SUBMISSIONS_PER_MINUTE))
+
 
 NOT_ACCEPTING = _(
     "Sorry, the newsroom cannot accept tips at the moment, so nothing was sent or stored. "
@@ -38,6 +51,18 @@ def submit(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
+        # Only submissions that reach the receipt's Argon2id run count against the budget.
+        if form.is_valid() and not budget_reserve("submissions", _submissions_per_minute())[1]:
+            # A flood must not exhaust the server. Nothing is stored; the text stays.
+            form.add_error(None, TOO_MANY)
+            response = render(
+                request,
+                "intake/submit.html",
+                {"form": form, "max_body_length": MAX_BODY_LENGTH},
+                status=429,
+            )
+            response["Retry-After"] = "60"
+            return response
         if form.is_valid():
             try:
                 submission = tip_submit(

@@ -151,3 +151,35 @@ def test_previews_and_text_searches_are_audited_without_the_search_words(
     AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).delete()
     client.get("/admin/intake/tip/")
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).exists()
+
+
+def test_editors_delete_tips_for_good_after_a_warning(newsroom: Newsroom) -> None:
+    from intake.models import Message, Note, SealedKey
+
+    tip = newsroom.submit("Delete this one", desk=newsroom.latam).tip
+    kept = newsroom.submit("Keep this one", desk=newsroom.latam).tip
+    editor = logged_in_client("editor")
+    editor.post(f"/admin/intake/tip/{tip.pk}/note/", {"text": "A sealed note"})
+    selection = {"action": "delete_for_good", "_selected_action": [str(tip.pk)]}
+
+    confirm = editor.post("/admin/intake/tip/?status=all", selection)
+    assert b"Delete these tips for good?" in confirm.content
+    assert b"Database backups made before today still hold them" in confirm.content
+    assert Tip.objects.filter(pk=tip.pk).exists()
+
+    editor.post("/admin/intake/tip/?status=all", {**selection, "confirm": "yes"})
+    assert not Tip.objects.filter(pk=tip.pk).exists()
+    assert not SealedKey.objects.filter(tip_id=tip.pk).exists()
+    assert not Note.objects.filter(tip_id=tip.pk).exists()
+    assert not Message.objects.filter(tip_id=tip.pk).exists()
+    assert Tip.objects.filter(pk=kept.pk).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TIP_DELETED)
+    assert (event.actor, event.tip_reference) == (newsroom.users["editor"], tip.reference)
+
+
+def test_a_journalist_cannot_delete_tips(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Not yours to delete", desk=newsroom.latam).tip
+    client = logged_in_client("latam_journalist")
+    selection = {"action": "delete_for_good", "_selected_action": [str(tip.pk)], "confirm": "yes"}
+    client.post("/admin/intake/tip/?status=all", selection)
+    assert Tip.objects.filter(pk=tip.pk).exists()

@@ -331,3 +331,29 @@ def test_without_a_general_desk_the_reader_sees_a_clear_error_not_a_crash(db: No
 
 def test_before_initialisation_the_reader_sees_a_clear_error_not_a_crash(db: None) -> None:
     assert_not_accepting(Client(raise_request_exception=False))
+
+
+def test_a_flood_of_submissions_is_refused_before_any_key_derivation(
+    client, newsroom, settings, monkeypatch
+) -> None:
+    from django.core.cache import cache
+
+    from intake import crypto
+    from intake.models import Tip
+
+    cache.clear()
+    settings.PISTA_SUBMISSIONS_PER_MINUTE = 2
+    data = {"body": "Flood test", "contact_choice": "anonymous", "contact": ""}
+    assert client.post("/", {"body": "", "contact_choice": "anonymous"}).status_code == 400
+    assert client.post("/", data).status_code == 200  # invalid posts did not count
+    assert client.post("/", data).status_code == 200
+    derivations = []
+    monkeypatch.setattr(crypto, "derive_receipt_secrets", lambda p: derivations.append(p))
+    refused = client.post("/", {**data, "body": "Third in a minute"})
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert b"Many tips are arriving right now" in refused.content
+    assert b"Third in a minute" in refused.content
+    assert derivations == []
+    assert Tip.objects.count() == 2
+    cache.clear()
