@@ -8,7 +8,7 @@ whoever can read the tip can read them, nobody else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -176,13 +176,21 @@ def tips_transition(*, tips: Iterable[Tip], actor: User, to_status: str) -> tupl
 
     All-or-nothing: if any tip cannot move, nothing moves and the errors say which.
     """
+    return _all_or_nothing(
+        tips, lambda tip: tip_transition(tip=tip, actor=actor, to_status=to_status)
+    )
+
+
+def _all_or_nothing(tips: Iterable[Tip], action: Callable[[Tip], object]) -> tuple[int, list[str]]:
+    """Apply ``action`` to every tip in one transaction; on any refusal undo them all and
+    return the refusals, each naming its tip."""
     tips = list(tips)
     with transaction.atomic():
         errors = []
         for tip in tips:
             try:
-                tip_transition(tip=tip, actor=actor, to_status=to_status)
-            except ReviewError as exc:
+                action(tip)
+            except (ReviewError, KeyLocked) as exc:
                 errors.append(f"{tip.reference}: {exc}")
         if errors:
             transaction.set_rollback(True)
@@ -337,20 +345,12 @@ def tips_move(
     personal_private_key: bytes | None,
 ) -> tuple[int, list[str]]:
     """Bulk :func:`tip_move`, all-or-nothing like :func:`tips_transition`."""
-    tips = list(tips)
-    with transaction.atomic():
-        errors = []
-        for tip in tips:
-            try:
-                tip_move(
-                    tip=tip, actor=actor, target=target, personal_private_key=personal_private_key
-                )
-            except (ReviewError, KeyLocked) as exc:
-                errors.append(f"{tip.reference}: {exc}")
-        if errors:
-            transaction.set_rollback(True)
-            return 0, errors
-    return len(tips), []
+    return _all_or_nothing(
+        tips,
+        lambda tip: tip_move(
+            tip=tip, actor=actor, target=target, personal_private_key=personal_private_key
+        ),
+    )
 
 
 def tips_delete(*, tips: Iterable[Tip], actor: User) -> tuple[int, list[str]]:

@@ -12,21 +12,13 @@ from playwright.sync_api import Page, expect
 
 from intake.models import Tip
 from newsroom.models import FollowUp, FollowUpEvent
-from tests.factories import PASSWORD, Newsroom
+from tests.e2e.test_tip_flow import admin_login
+from tests.factories import Newsroom
 
 pytestmark = pytest.mark.browser
 
 TIP_BODY = "The port authority's invoices do not match the shipping logs for March."
 BRIEF = "Ask the harbour master for the March manifests; compare them with invoice 4471."
-
-
-def admin_login(page: Page, base_url: str, username: str) -> None:
-    """Log in through the real admin login form, which unlocks the keyring."""
-    page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/admin/")
 
 
 def test_a_coordinator_assigns_a_follow_up_and_the_journalist_sees_it(
