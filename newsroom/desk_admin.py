@@ -33,7 +33,7 @@ from . import access
 from .exceptions import MissingKeyring, NewsroomError
 from .followup_forms import DeskAdminForm, DeskMemberAddForm
 from .keyring import keyring_from_request
-from .models import Desk, DeskKey, DeskKeyGrant, DeskMembership, FollowUp, Keyring
+from .models import AuditEvent, Desk, DeskKey, DeskKeyGrant, DeskMembership, FollowUp, Keyring
 from .selectors import memberships_with_grant_state
 from .services import (
     desk_grants_complete_pending,
@@ -58,7 +58,7 @@ def pending_grant_explanation(
         return _(
             "%(name)s has no personal key yet (they have never logged in), so the desk key "
             "cannot be sealed to them. Waiting for: their first login; then a member who "
-            "holds the desk key presses “Grant the desk key to pending members”."
+            "holds the desk key presses “Grant the desk key” on their row."
         ) % {"name": name}
     command = f"manage.py desk_grant {desk.slug} {name} --recovery-key FILE"
     if not holders:
@@ -71,8 +71,9 @@ def pending_grant_explanation(
         "its tips or follow-ups yet. Passing the key on needs the desk's private key, which "
         "only a member holding it can open, with their own key unlocked by logging in; "
         "nobody holding it was unlocked when %(name)s was added (or their password was "
-        "reset since). Waiting for: %(holders)s to press “Grant the desk key to pending "
-        "members”, or an administrator with the recovery key to run “%(command)s”."
+        "reset since). Waiting for: %(holders)s to check who they are and press “Grant "
+        "the desk key” on their row, or an administrator with the recovery key to run "
+        "“%(command)s”."
     ) % {"name": name, "holders": _(" or ").join(holders), "command": command}
 
 
@@ -92,7 +93,8 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fields = ("name", "slug", "description", "languages", "coordinator", "is_general", "is_active")
     readonly_fields = ("slug", "is_general")
     change_form_template = "admin/newsroom/desk/change_form.html"
-    actions = ("confirm_pending_grants",)
+    # No bulk grant: the key is passed to one named member at a time (see grants_confirm_view).
+    actions = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Desk]:
         visible = access.desks_visible_to(request.user).values("pk")  # type: ignore[arg-type]
@@ -194,7 +196,17 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 explanation = pending_grant_explanation(
                     membership, holders, membership.user_id in with_keyring, desk
                 )
-            rows.append({"membership": membership, "pending": explanation})
+            added = (
+                AuditEvent.objects.filter(
+                    action=AuditEvent.Action.MEMBER_ADDED, desk=desk, subject_user=membership.user
+                )
+                .select_related("actor")
+                .order_by("-created_at")
+                .first()
+                if explanation
+                else None
+            )
+            rows.append({"membership": membership, "pending": explanation, "added": added})
         retired = DeskKey.objects.filter(desk=desk, retired_at__isnull=False)
         can_manage = access.can_manage_members(request.user, desk)  # type: ignore[arg-type]
         return {
@@ -281,12 +293,13 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self._add_member(request, desk, form.cleaned_data["user"], form.cleaned_data["role"])
         return self._back(desk)
 
-    def _confirm(self, request: HttpRequest, desk: Desk) -> None:
+    def _confirm(self, request: HttpRequest, desk: Desk, member_id: int) -> None:
         try:
             result = desk_grants_complete_pending(
                 desk=desk,
                 granter=request.user,  # type: ignore[arg-type]
                 granter_personal_private_key=keyring_from_request(request),
+                member_id=member_id,
             )
         except NewsroomError as exc:
             messages.error(
@@ -310,14 +323,12 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         desk = self._desk_for(request, desk_id, manage=True)
-        self._confirm(request, desk)
+        member = request.POST.get("member", "")
+        if not (member.isascii() and member.isdigit()):
+            messages.error(request, _("Choose the member to pass the desk key to."))
+        else:
+            self._confirm(request, desk, int(member))
         return self._back(desk)
-
-    @admin.action(description=gettext_lazy("Grant the desk key to pending members"))
-    def confirm_pending_grants(self, request: HttpRequest, queryset: QuerySet[Desk]) -> None:
-        managed = access.desks_managed_by(request.user).values("pk")  # type: ignore[arg-type]
-        for desk in queryset.filter(pk__in=managed):
-            self._confirm(request, desk)
 
     def member_remove_view(self, request: HttpRequest, desk_id: int, user_id: int) -> HttpResponse:
         desk = self._desk_for(request, desk_id, manage=True)

@@ -479,13 +479,19 @@ def desk_pending_members(desk: Desk) -> list[DeskMembership]:
 
 @transaction.atomic
 def desk_grants_complete_pending(
-    *, desk: Desk, granter: User, granter_personal_private_key: bytes | None
+    *,
+    desk: Desk,
+    granter: User,
+    granter_personal_private_key: bytes | None,
+    member_id: int | None = None,
 ) -> PendingGrantsResult:
     """Grant the desk key to every member still waiting for it (flow 3, completed later).
 
     ``granter`` must hold the desk's active key and have their personal key
     unlocked; otherwise :class:`KeyLocked` says so and nothing changes. Members
     without a personal key yet (never logged in) keep waiting, with the reason.
+    With ``member_id`` only that member is granted: the desk page grants one named
+    person at a time, so nobody is let in unseen among others.
     """
     if granter_personal_private_key is None:
         raise KeyLocked(
@@ -503,6 +509,8 @@ def desk_grants_complete_pending(
     )
     result = PendingGrantsResult()
     for membership in desk_pending_members(desk):
+        if member_id is not None and membership.user_id != member_id:
+            continue
         member = membership.user
         if not Keyring.objects.filter(user=member).exists():
             result.waiting.append((member, str(MissingKeyring(member.get_username()))))

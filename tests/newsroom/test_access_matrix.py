@@ -329,13 +329,9 @@ POSTS: dict[str, PostCase] = {
     ),
     "desk pending grants": lambda world, w: (
         f"/admin/newsroom/desk/{w.desk.pk}/members/confirm/",
-        {},
+        {"member": w.journalist.pk},
     ),
     "desk re-seal": lambda world, w: (f"/admin/newsroom/desk/{w.desk.pk}/reseal/", {}),
-    "desk bulk action": lambda world, w: (
-        "/admin/newsroom/desk/",
-        {"action": "confirm_pending_grants", "_selected_action": [w.desk.pk]},
-    ),
 }
 
 

@@ -100,7 +100,7 @@ def test_adding_with_a_locked_key_leaves_a_pending_grant_and_says_why(
     assert _grant_of(newsroom.latam, newcomer) is None
     page = response.content.decode()
     assert "PENDING" in page
-    assert "Waiting for: latam_coord or latam_journalist to press" in page
+    assert "Waiting for: latam_coord or latam_journalist to check who they are" in page
     assert "manage.py desk_grant latam newcomer --recovery-key FILE" in page
 
 
@@ -154,14 +154,28 @@ def test_a_member_with_an_unlocked_key_completes_pending_grants(newsroom: Newsro
     assert not any(_can_read(tip, user) for user in waiting)
 
     response = logged_in_client("latam_journalist").post(
-        _desk_url(newsroom.latam, "members/confirm/"), follow=False
+        _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[0].pk}, follow=False
     )
     assert response.status_code == 403, "journalists do not manage the desk"
 
-    response = logged_in_client("latam_coord").post(
-        _desk_url(newsroom.latam, "members/confirm/"), follow=True
+    coordinator = logged_in_client("latam_coord")
+    page = coordinator.get(_desk_url(newsroom.latam)).content.decode()
+    assert "Grant the desk key to first" in page
+    assert "Grant the desk key to second" in page
+    assert "Added by a management command" in page
+
+    # One named member at a time: granting "first" lets nobody else in.
+    response = coordinator.post(
+        _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[0].pk}, follow=True
     )
-    assert "desk key granted to first, second" in _messages(response)
+    assert "desk key granted to first." in _messages(response)
+    assert _can_read(tip, waiting[0])
+    assert not _can_read(tip, waiting[1])
+    assert "Grant the desk key to second" in response.content.decode()
+
+    response = coordinator.post(
+        _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[1].pk}, follow=True
+    )
     assert all(_can_read(tip, user) for user in waiting)
     assert "PENDING" not in response.content.decode()
     assert (
@@ -170,13 +184,15 @@ def test_a_member_with_an_unlocked_key_completes_pending_grants(newsroom: Newsro
         ).count()
         == 2
     )
+    missing = coordinator.post(_desk_url(newsroom.latam, "members/confirm/"), follow=True)
+    assert "Choose the member to pass the desk key to." in _messages(missing)
 
 
 def test_confirming_with_a_locked_key_changes_nothing_and_says_so(newsroom: Newsroom) -> None:
     newcomer = make_staff("newcomer")
     desk_member_add(desk=newsroom.latam, user=newcomer, role="journalist", actor=None)
     response = _locked_client("latam_coord").post(
-        _desk_url(newsroom.latam, "members/confirm/"), follow=True
+        _desk_url(newsroom.latam, "members/confirm/"), {"member": newcomer.pk}, follow=True
     )
     assert "Your personal key is not unlocked" in _messages(response)
     assert _grant_of(newsroom.latam, newcomer) is None
@@ -217,20 +233,15 @@ def test_completing_grants_reports_members_still_without_a_personal_key(
     ]
 
 
-def test_the_bulk_action_only_touches_desks_the_user_manages(newsroom: Newsroom) -> None:
-    latam_waiting, europe_waiting = make_staff("lw"), make_staff("ew")
-    desk_member_add(desk=newsroom.latam, user=latam_waiting, role="journalist", actor=None)
-    desk_member_add(desk=newsroom.europe, user=europe_waiting, role="journalist", actor=None)
+def test_there_is_no_bulk_grant_across_desks(newsroom: Newsroom) -> None:
+    waiting = make_staff("lw")
+    desk_member_add(desk=newsroom.latam, user=waiting, role="journalist", actor=None)
     client = logged_in_client("latam_coord")
     client.post(
         "/admin/newsroom/desk/",
-        {
-            "action": "confirm_pending_grants",
-            "_selected_action": [newsroom.latam.pk, newsroom.europe.pk],
-        },
+        {"action": "confirm_pending_grants", "_selected_action": [newsroom.latam.pk]},
     )
-    assert _grant_of(newsroom.latam, latam_waiting) is not None
-    assert _grant_of(newsroom.europe, europe_waiting) is None
+    assert _grant_of(newsroom.latam, waiting) is None
 
 
 def test_a_password_reset_turns_the_grant_back_into_a_pending_one(newsroom: Newsroom) -> None:
