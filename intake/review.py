@@ -429,4 +429,39 @@ def tip_timeline(*, tip: Tip, content_key: bytes | None) -> list[TimelineEntry]:
             )
         )
     entries.sort(key=lambda entry: entry.at)
-    return entries
+    return _fold_repeated_reads(entries)
+
+
+#: Audit events that repeat on every page view; a run of them by one person folds into one line.
+_READS: Final = frozenset({str(Action.TIP_READ.label), str(Action.CONVERSATION_READ.label)})
+
+
+def _fold_repeated_reads(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Fold consecutive identical reads by the same person on the same day into one line,
+    so that real events are not buried; the audit trail itself keeps every row."""
+    folded: list[tuple[TimelineEntry, int]] = []
+    for entry in entries:
+        if folded:
+            last, count = folded[-1]
+            if (
+                entry.kind == last.kind == "audit"
+                and entry.summary == last.summary
+                and entry.summary in _READS
+                and entry.actor == last.actor
+                and entry.at.date() == last.at.date()
+            ):
+                folded[-1] = (last, count + 1)
+                continue
+        folded.append((entry, 1))
+    return [
+        entry
+        if count == 1
+        else TimelineEntry(
+            at=entry.at,
+            kind=entry.kind,
+            actor=entry.actor,
+            summary=f"{entry.summary} ({count} times that day)",
+            text=entry.text,
+        )
+        for entry, count in folded
+    ]

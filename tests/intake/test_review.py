@@ -882,3 +882,16 @@ def test_malformed_staff_urls_are_not_found_not_server_errors(newsroom: Newsroom
     client = logged_in_client("editor")
     assert client.post(f"/admin/intake/tip/{bad}/claim/").status_code == 404
     assert client.get(f"/admin/intake/tip/?desk={bad}").status_code in {200, 302}
+
+
+def test_repeated_reads_fold_into_one_timeline_line(newsroom: Newsroom) -> None:
+    from intake.services import tip_open
+
+    tip = newsroom.submit("Read often", desk=newsroom.latam).tip
+    editor = newsroom.users["editor"]
+    for _ in range(3):
+        tip_open(tip=tip, user=editor, personal_private_key=_key(editor))
+    note_add(tip=tip, actor=editor, text="Between reads", personal_private_key=_key(editor))
+    tip_open(tip=tip, user=editor, personal_private_key=_key(editor))
+    summaries = [entry.summary for entry in tip_timeline(tip=tip, content_key=None)]
+    assert summaries == ["Tip read (3 times that day)", "Note", "Tip read"]
