@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from newsroom.access import can_coordinate, followups_visible_to
+from newsroom.admin_filters import DefaultedListFilter
 from newsroom.exceptions import KeyLocked, NewsroomError
 from newsroom.keyring import keyring_from_request, staff_user
 from newsroom.models import AuditEvent, Desk
@@ -53,13 +54,14 @@ Status = Tip.Status
 _REFERENCE = re.compile(r"^[23456789A-Za-z]{10}$")
 
 
-class QueueStatusFilter(admin.SimpleListFilter):
+class QueueStatusFilter(DefaultedListFilter):
     """Status, defaulting to the tips that need action; each choice shows its count."""
 
     title = _("status")
     parameter_name = "status"
     WAITING = "waiting"
     ALL = "all"
+    default = WAITING
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         counts = dict(
@@ -77,17 +79,8 @@ class QueueStatusFilter(admin.SimpleListFilter):
             (self.ALL, f"{_('All')} ({sum(counts.values())})"),
         ]
 
-    def choices(self, changelist: Any) -> Any:
-        current = self.value() or self.WAITING
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": current == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
-
     def queryset(self, request: HttpRequest, queryset: QuerySet[Tip]) -> QuerySet[Tip]:
-        value = self.value() or self.WAITING
+        value = self.chosen()
         if value == self.WAITING:
             return queryset.filter(status__in=review.WAITING)
         if value in Status.values:

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Final
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -178,7 +178,3 @@ def dashboard_for(user: User, *, waiting: frozenset[str], days: int = 30) -> Das
 
 def regional_desks_for_move() -> QuerySet[Desk]:
     return Desk.objects.filter(is_general=False, is_active=True).order_by("name")
-
-
-def reference_lookup(queryset: QuerySet[Tip], term: str) -> QuerySet[Tip]:
-    return queryset.filter(Q(reference__iexact=term.strip()))

@@ -12,11 +12,10 @@ in plain words, and never shows a traceback.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import Form
@@ -38,6 +37,7 @@ from intake.models import Tip
 from intake.services import tip_open
 
 from . import access
+from .admin_filters import DefaultedListFilter
 from .exceptions import KeyLocked, NewsroomError
 from .followup_forms import (
     FollowUpCommentForm,
@@ -66,8 +66,10 @@ from .selectors import (
 )
 
 
-class AssignedFilter(admin.SimpleListFilter):
+class AssignedFilter(DefaultedListFilter):
     """Whose follow-ups: mine (the default, "My follow-ups") or all I may see."""
+
+    default = "mine"
 
     title = gettext_lazy("assigned to")
     parameter_name = "assigned"
@@ -75,23 +77,16 @@ class AssignedFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("mine", _("Me")), ("all", _("All I may see"))]
 
-    def choices(self, changelist: ChangeList) -> Iterator[Any]:
-        current = self.value() or "mine"
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
     def queryset(self, request: HttpRequest, queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
-        if self.value() == "all":
+        if self.chosen() == "all":
             return queryset
         return queryset.filter(assignee_id=access.acting_user_id(request))
 
 
-class StateFilter(admin.SimpleListFilter):
+class StateFilter(DefaultedListFilter):
     """Open and in progress by default; done, dropped or everything on request."""
+
+    default = "active"
 
     title = gettext_lazy("state")
     parameter_name = "state"
@@ -104,17 +99,8 @@ class StateFilter(admin.SimpleListFilter):
             ("any", _("Any")),
         ]
 
-    def choices(self, changelist: ChangeList) -> Iterator[Any]:
-        current = self.value() or "active"
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
     def queryset(self, request: HttpRequest, queryset: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
-        value = self.value() or "active"
+        value = self.chosen()
         if value == "any":
             return queryset
         if value == "active":

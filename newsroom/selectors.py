@@ -29,10 +29,6 @@ def memberships_with_grant_state(desk: Desk) -> QuerySet[DeskMembership]:
     )
 
 
-def desks_of(user: User) -> QuerySet[Desk]:
-    return Desk.objects.filter(memberships__user=user)
-
-
 # --- desk inbox, follow-ups and the coordinator overview (issue 4) ---------------------
 
 
