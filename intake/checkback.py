@@ -3,7 +3,7 @@
 What the server holds, and for how long:
 
 - The passphrase arrives in one POST, is normalised, run through Argon2id
-  (:func:`intake.crypto.derive_receipt_secrets`) and dropped. It is never
+  (:func:`intake.kdf.receipt_secrets`) and dropped. It is never
   stored, logged or echoed back.
 - For the rest of the visit, the tip's id and the reader's receipt private key
   are kept split (:class:`intake.splitkey.SplitSecret`): encrypted in the
@@ -38,7 +38,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from newsroom.exceptions import KeyLocked
 
-from . import crypto, labels, passphrase
+from . import kdf, labels, passphrase
 from .conversation import (
     ConversationError,
     conversation_for_reader,
@@ -170,7 +170,7 @@ def _tip_for(raw: str) -> tuple[Tip | None, bytes]:
     well_formed = len(normalised.split(" ")) == passphrase.WORD_COUNT
     # The word count is checked after the derivation, never instead of it: a malformed
     # passphrase costs the same time as a wrong one and gets the same answer.
-    secrets = crypto.derive_receipt_secrets(normalised)
+    secrets = kdf.receipt_secrets(normalised)
     tip = Tip.objects.filter(receipt_lookup=secrets.lookup.hex()).first()
     return (tip if well_formed else None), secrets.keypair.private_key
 

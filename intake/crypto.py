@@ -1,4 +1,5 @@
-"""Sealing primitives for Pista: the only module that imports ``cryptography``.
+"""Sealing primitives for Pista: the only module that imports ``cryptography`` and the
+Argon2 binding (``argon2-cffi``).
 
 Pure functions over bytes, no Django. Every blob written by this module starts
 with a four-byte header (``b"P"``, a kind byte, a version byte, a reserved
@@ -23,11 +24,13 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
+from argon2.exceptions import HashingError
+from argon2.low_level import Type as _Argon2Type
+from argon2.low_level import hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 __all__ = [
@@ -286,14 +289,26 @@ def decrypt_text(blob: bytes, key: bytes, *, label: bytes) -> str:
 
 
 def _argon2(secret: bytes, salt: bytes, params: Argon2Params, length: int) -> bytes:
-    kdf = Argon2id(
-        salt=salt,
-        length=length,
-        iterations=params.iterations,
-        lanes=params.lanes,
-        memory_cost=params.memory_kib,
-    )
-    return kdf.derive(secret)
+    """Argon2id (version 0x13) through argon2-cffi's binding of the reference implementation.
+
+    Not ``cryptography``'s Argon2id: with several lanes, two threads deriving at once
+    deadlock there (cryptography 50.0.2 on OpenSSL 4), and a process that saw it answers
+    every later derivation with ``MemoryError``. The reference implementation holds no
+    shared state, releases the GIL and gives the same bytes for the same parameters
+    (``tests/intake/test_kdf.py`` pins values computed with the old implementation).
+    """
+    try:
+        return hash_secret_raw(
+            secret,
+            salt,
+            time_cost=params.iterations,
+            memory_cost=params.memory_kib,
+            parallelism=params.lanes,
+            hash_len=length,
+            type=_Argon2Type.ID,
+        )
+    except HashingError as exc:  # out of memory, or parameters the library refuses
+        raise CryptoError(f"Key derivation failed: {exc}") from exc
 
 
 def wrap_with_password(

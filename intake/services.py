@@ -18,7 +18,7 @@ from newsroom.exceptions import KeyLocked, NoGeneralDesk
 from newsroom.models import AuditEvent, Desk, DeskKey, DeskKeyGrant
 from newsroom.services import audit, desk_private_key_from_grant, recovery_key_current
 
-from . import crypto, labels, passphrase
+from . import crypto, kdf, labels, passphrase
 from .models import SealedKey, Tip
 
 #: Crockford's base32 without look-alike letters; 10 characters carry 50 bits.
@@ -70,19 +70,26 @@ def _recipient_keys(desk: Desk | None) -> list[DeskKey]:
     return list(DeskKey.objects.filter(desk_id__in=desk_ids, retired_at__isnull=True))
 
 
-@transaction.atomic
 def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Submission:
     """Seal a reader's tip on arrival (flow 1 of the sealing design).
 
     A fresh content key encrypts each field; the key is then sealed to the
     general desk, the chosen regional desk and the recovery key. Only public
-    keys are used. The plaintext is never written anywhere.
+    keys are used. The plaintext is never written anywhere. The receipt's key
+    derivation runs before the transaction that stores the tip opens.
     """
+    receipt_passphrase = passphrase.generate()
+    receipt = kdf.receipt_secrets(receipt_passphrase)
+    with transaction.atomic():
+        tip = _tip_store(body=body, links=links, contact=contact, desk=desk, receipt=receipt)
+    return Submission(tip=tip, passphrase=receipt_passphrase)
+
+
+def _tip_store(
+    *, body: str, links: str, contact: str, desk: Desk | None, receipt: crypto.ReceiptSecrets
+) -> Tip:
     recovery = recovery_key_current()
     desk_keys = _recipient_keys(desk)
-    receipt_passphrase = passphrase.generate()
-    receipt = crypto.derive_receipt_secrets(receipt_passphrase)
-
     tip = Tip(
         reference=_new_reference(),
         desk=desk,
@@ -120,7 +127,7 @@ def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Sub
         )
     )
     SealedKey.objects.bulk_create(seals)
-    return Submission(tip=tip, passphrase=receipt_passphrase)
+    return tip
 
 
 def decrypt_tip(tip: Tip, content_key: bytes) -> TipContent:

@@ -6,10 +6,9 @@ from typing import Any
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AdminPasswordChangeForm, PasswordChangeForm
-from django.db import transaction
 
 from .actor import current_actor
-from .services import keyring_remove, keyring_reset, keyring_rewrap, keyring_unlock
+from .services import keyring_unlock, staff_password_change, staff_password_reset
 
 #: Attribute set on the request when a login unlocked the personal key.
 UNLOCKED_KEY_ATTR = "pista_unlocked_key"
@@ -30,15 +29,13 @@ class KeyringAuthenticationForm(AdminAuthenticationForm):
 class KeyringPasswordChangeForm(PasswordChangeForm):
     """A staff member changes their own password: the personal key is re-wrapped (flow 5)."""
 
-    @transaction.atomic
     def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=commit)
-        keyring_rewrap(
-            user=user,
+        staff_password_change(
+            user=self.user,
             old_password=self.cleaned_data["old_password"],
             new_password=self.cleaned_data["new_password1"],
         )
-        return user
+        return self.user
 
 
 class KeyringAdminPasswordChangeForm(AdminPasswordChangeForm):  # type: ignore[type-arg]  # not subscriptable at run time
@@ -48,13 +45,11 @@ class KeyringAdminPasswordChangeForm(AdminPasswordChangeForm):  # type: ignore[t
     every desk-key grant they held is withdrawn until a desk member grants it again.
     """
 
-    @transaction.atomic
     def save(self, commit: bool = True) -> Any:
-        user = super().save(commit=commit)
-        if user.has_usable_password():
-            keyring_reset(
-                user=user, new_password=self.cleaned_data["password1"], actor=current_actor()
-            )
-        else:
-            keyring_remove(user=user, actor=current_actor())
-        return user
+        usable = self.cleaned_data.get("set_usable_password", True)
+        staff_password_reset(
+            user=self.user,
+            new_password=self.cleaned_data["password1"] if usable else None,
+            actor=current_actor(),
+        )
+        return self.user

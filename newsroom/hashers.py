@@ -8,13 +8,28 @@ unwrap the key with the one that matches.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.hashers import Argon2PasswordHasher
+
+from intake.kdf import ensure_outside_transaction
 
 
 class PistaArgon2PasswordHasher(Argon2PasswordHasher):
-    """Argon2id with the cost of ``intake.crypto.PASSWORD_KDF`` (64 MiB, 3 passes, 4 lanes)."""
+    """Argon2id with the cost of ``intake.crypto.PASSWORD_KDF`` (64 MiB, 3 passes, 4 lanes).
+
+    Like every derivation in Pista it refuses to run inside a database transaction.
+    """
 
     algorithm = "pista_argon2"
     time_cost = 3
     memory_cost = 64 * 1024
     parallelism = 4
+
+    def encode(self, password: Any, salt: str) -> str:
+        ensure_outside_transaction()
+        return super().encode(password, salt)
+
+    def verify(self, password: Any, encoded: str) -> bool:
+        ensure_outside_transaction()
+        return super().verify(password, encoded)

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from intake import crypto, labels
+from intake import crypto, kdf, labels
 from intake.models import MessageKey, SealedKey
 
 from .exceptions import (
@@ -88,23 +89,28 @@ def recovery_key_create() -> crypto.KeyPair:
 # --- personal keyrings ---------------------------------------------------------------
 
 
-def _store_new_keyring(user: User, password: str) -> bytes:
+def _new_wrapped_keypair(user: User, password: str) -> tuple[crypto.KeyPair, bytes]:
+    """A fresh personal key pair and its private half wrapped under ``password``.
+
+    Runs the memory-hard derivation, so it is called before any transaction opens.
+    """
     pair = crypto.generate_keypair()
-    wrapped = crypto.wrap_with_password(
-        pair.private_key, password, label=labels.personal_key(user.pk)
-    )
+    return pair, kdf.password_wrap(pair.private_key, password, label=labels.personal_key(user.pk))
+
+
+def _keyring_store(user: User, pair: crypto.KeyPair, wrapped: bytes) -> None:
     Keyring.objects.update_or_create(
         user=user, defaults={"public_key": pair.public_key, "wrapped_private_key": wrapped}
     )
-    return pair.private_key
 
 
-@transaction.atomic
 def keyring_create(*, user: User, password: str) -> bytes:
     """Give ``user`` a personal key pair wrapped under ``password``; return the private half."""
-    private_key = _store_new_keyring(user, password)
-    audit(action=Action.KEYRING_CREATED, actor=user, subject_user=user)
-    return private_key
+    pair, wrapped = _new_wrapped_keypair(user, password)
+    with transaction.atomic():
+        _keyring_store(user, pair, wrapped)
+        audit(action=Action.KEYRING_CREATED, actor=user, subject_user=user)
+    return pair.private_key
 
 
 def keyring_unlock(*, user: User, password: str) -> bytes:
@@ -119,27 +125,67 @@ def keyring_unlock(*, user: User, password: str) -> bytes:
     if keyring is None:
         return keyring_create(user=user, password=password)
     try:
-        return crypto.unwrap_with_password(
+        return kdf.password_unwrap(
             bytes(keyring.wrapped_private_key), password, label=labels.personal_key(user.pk)
         )
     except crypto.DecryptionError:
         return keyring_reset(user=user, new_password=password, actor=None)
 
 
-@transaction.atomic
-def keyring_rewrap(*, user: User, old_password: str, new_password: str) -> None:
-    """Re-wrap the personal key under a new password (flow 5): nothing else changes."""
-    keyring = Keyring.objects.select_for_update().filter(user=user).first()
-    if keyring is None:
-        keyring_create(user=user, password=new_password)
-        return
+def staff_password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Set ``user``'s new password and re-wrap their personal key under it (flow 5).
+
+    Every derivation (Django's password hash, opening the key with the old
+    password, wrapping it under the new one) runs first; one transaction then
+    stores the hash and the wrap together, so the two never disagree.
+    """
+    encoded = make_password(new_password)
+    keyring = Keyring.objects.filter(user=user).first()
     label = labels.personal_key(user.pk)
-    private_key = crypto.unwrap_with_password(
-        bytes(keyring.wrapped_private_key), old_password, label=label
-    )
-    keyring.wrapped_private_key = crypto.wrap_with_password(private_key, new_password, label=label)
-    keyring.save(update_fields=["wrapped_private_key", "updated_at"])
-    audit(action=Action.KEYRING_REWRAPPED, actor=user, subject_user=user)
+    if keyring is None:
+        pair, wrapped = _new_wrapped_keypair(user, new_password)
+        before = None
+    else:
+        before = bytes(keyring.wrapped_private_key)
+        private_key = kdf.password_unwrap(before, old_password, label=label)
+        wrapped = kdf.password_wrap(private_key, new_password, label=label)
+    with transaction.atomic():
+        user.password = encoded
+        user.save(update_fields=["password"])
+        if keyring is None:
+            _keyring_store(user, pair, wrapped)
+            audit(action=Action.KEYRING_CREATED, actor=user, subject_user=user)
+            return
+        locked = Keyring.objects.select_for_update().get(pk=keyring.pk)
+        if bytes(locked.wrapped_private_key) != before:
+            raise KeyLocked(
+                "Your personal key was changed by another session while the password was "
+                "being changed. Log in again and change the password once more."
+            )
+        locked.wrapped_private_key = wrapped
+        locked.save(update_fields=["wrapped_private_key", "updated_at"])
+        audit(action=Action.KEYRING_REWRAPPED, actor=user, subject_user=user)
+
+
+def staff_password_reset(*, user: User, new_password: str | None, actor: User | None) -> None:
+    """An administrator sets ``user``'s password without the old one (flow 6).
+
+    The old personal key cannot be opened, so the user gets a new key pair and
+    every desk-key grant they held is withdrawn. ``None`` disables password login:
+    the personal key is removed. Derivations first, then one transaction.
+    """
+    if new_password is None:
+        with transaction.atomic():
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            keyring_remove(user=user, actor=actor)
+        return
+    encoded = make_password(new_password)
+    pair, wrapped = _new_wrapped_keypair(user, new_password)
+    with transaction.atomic():
+        user.password = encoded
+        user.save(update_fields=["password"])
+        _keyring_replace(user, pair, wrapped, actor)
 
 
 def _withdraw_grants(user: User) -> int:
@@ -147,22 +193,27 @@ def _withdraw_grants(user: User) -> int:
     return withdrawn
 
 
-@transaction.atomic
 def keyring_reset(*, user: User, new_password: str, actor: User | None) -> bytes:
     """Replace a lost personal key (flow 6) and withdraw every desk-key grant of the user.
 
     Desk memberships stay; each becomes a pending grant until a member holding
     the desk key (or the recovery key) grants it again.
     """
+    pair, wrapped = _new_wrapped_keypair(user, new_password)
+    with transaction.atomic():
+        _keyring_replace(user, pair, wrapped, actor)
+    return pair.private_key
+
+
+def _keyring_replace(user: User, pair: crypto.KeyPair, wrapped: bytes, actor: User | None) -> None:
     withdrawn = _withdraw_grants(user)
-    private_key = _store_new_keyring(user, new_password)
+    _keyring_store(user, pair, wrapped)
     audit(
         action=Action.KEYRING_RESET,
         actor=actor,
         subject_user=user,
         detail=f"{withdrawn} desk key grant(s) withdrawn",
     )
-    return private_key
 
 
 @transaction.atomic

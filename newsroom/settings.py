@@ -120,6 +120,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several threads write at once (runserver and gunicorn threads). A deferred
+    # transaction that starts reading and then writes fails at once with "database is
+    # locked" when another holds the write lock; an immediate one waits its turn
+    # (``timeout`` seconds). WAL lets readers go on while one thread writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Memory-hard first; the others only so that existing hashes upgrade at the next login.

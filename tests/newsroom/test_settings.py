@@ -42,7 +42,7 @@ def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
         PISTA_DATA_DIR=str(tmp_path / "data"),
         **env,
     )
-    return subprocess.run(  # noqa: S603 - fixed arguments, our own interpreter
+    return subprocess.run(
         [sys.executable, "-c", PRINT_DATABASE],
         env=clean,
         cwd=django_settings.BASE_DIR,

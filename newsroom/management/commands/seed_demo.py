@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from intake.models import Tip
 from intake.review import tip_transition
@@ -46,15 +45,22 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo is for development only; it refuses to run with DEBUG off."
             )
-        if RecoveryKey.objects.exists():
+        if Tip.objects.exists():
             self.stdout.write("Demo data already present; keeping it.")
+        elif RecoveryKey.objects.exists() or get_user_model().objects.exists():
+            raise CommandError(
+                "The database holds part of a newsroom but no tips (an earlier seed_demo "
+                "stopped half-way, or this is not a demo database). Delete the data folder "
+                f"({settings.DATA_DIR}) and run scripts/run again."
+            )
         else:
             self._seed()
         if not options["quiet_logins"]:
             self._print_logins()
 
-    @transaction.atomic
     def _seed(self) -> None:
+        # Not one transaction: creating keys and tips runs key derivations, which never
+        # run inside one. The tips come last and mark a complete seed (see handle).
         User = get_user_model()
 
         def staff(username: str, superuser: bool = False) -> Any:

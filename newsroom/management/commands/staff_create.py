@@ -8,7 +8,6 @@ from typing import Any, TextIO
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from newsroom.services import keyring_create
 
@@ -48,13 +47,14 @@ class Command(BaseCommand):
             password_validation.validate_password(password, candidate)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        with transaction.atomic():
-            user = User.objects.create_user(
-                username=username,
-                email=options["email"],
-                password=password,
-                is_staff=True,
-                is_superuser=options["superuser"],
-            )
-            keyring_create(user=user, password=password)
+        # Not one transaction: both steps run a memory-hard derivation, which never runs
+        # inside one. A user left without a key by a crash gets one at their first login.
+        user = User.objects.create_user(
+            username=username,
+            email=options["email"],
+            password=password,
+            is_staff=True,
+            is_superuser=options["superuser"],
+        )
+        keyring_create(user=user, password=password)
         self.stdout.write(f"Created staff user {username} with a personal key.")

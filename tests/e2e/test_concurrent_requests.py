@@ -1,0 +1,114 @@
+"""Readers and staff arriving at once: a threaded server answers every one of them.
+
+Runs with production key-derivation costs against Django's threaded live server,
+over real sockets. The derivations that used to hang under concurrency (the
+receipt's Argon2id on each submission, the personal key's at each login) all run
+at the same moment.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from intake.models import Tip
+from newsroom.models import Keyring
+from tests.factories import PASSWORD, Newsroom
+from tests.http_client import LoopbackClient, Response
+
+#: A request that takes longer than this counts as hung.
+REQUEST_TIMEOUT = 30
+#: The whole test, enforced by a watchdog thread in C that needs no GIL: if a hung
+#: derivation held the GIL, no Python timeout could fire, but this still ends the run.
+TEST_BOUND_SECONDS = 120
+
+
+@pytest.fixture
+def watchdog() -> Iterator[None]:
+    faulthandler.dump_traceback_later(TEST_BOUND_SECONDS, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
+def _submit(base_url: str, index: int) -> Response:
+    client = LoopbackClient(base_url, timeout=REQUEST_TIMEOUT)
+    form = client.get("/")
+    assert form.status == 200
+    return client.post(
+        "/",
+        {
+            "csrfmiddlewaretoken": form.csrf_token,
+            "body": f"Concurrent tip number {index}",
+            "desk": "",
+            "links": "",
+            "contact_choice": "anonymous",
+            "contact": "",
+        },
+    )
+
+
+def _login(base_url: str, username: str) -> tuple[Response, LoopbackClient]:
+    client = LoopbackClient(base_url, timeout=REQUEST_TIMEOUT)
+    page = client.get("/admin/login/")
+    assert page.status == 200
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"csrfmiddlewaretoken": page.csrf_token, "username": username, "password": PASSWORD},
+    )
+    return response, client
+
+
+def _all_at_once(jobs: list[Callable[[], object]]) -> list[object]:
+    results: list[object] = [None] * len(jobs)
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(jobs))
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            results[index] = jobs[index]()
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * REQUEST_TIMEOUT + 10)
+    assert not any(t.is_alive() for t in threads), "a request never came back"
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.real_kdf
+def test_four_submissions_and_four_logins_at_once_all_succeed(
+    e2e_newsroom: Newsroom, live_server: object, watchdog: None
+) -> None:
+    base_url = str(live_server)
+    staff = ["editor", "latam_coord", "latam_journalist", "europe_journalist"]
+    jobs: list[Callable[[], object]] = [
+        *[lambda i=i: _submit(base_url, i) for i in range(4)],
+        *[lambda name=name: _login(base_url, name) for name in staff],
+    ]
+    results = _all_at_once(jobs)
+
+    submissions = results[:4]
+    for response in submissions:
+        assert isinstance(response, Response)
+        assert response.status == 200, response.body[:500]
+        assert "passphrase" in response.body.lower()
+    assert Tip.objects.count() == 4
+
+    for result in results[4:]:
+        response, client = result  # type: ignore[misc]
+        assert response.status == 302, response.body[:500]
+        assert response.headers["location"] == "/admin/"
+        assert "pista_keyring" in client.cookies, "the login did not unlock the personal key"
+        # The unlocked key works: the queue decrypts previews rather than showing locks.
+        queue = client.get("/admin/intake/tip/")
+        assert queue.status == 200
+    # Nobody's key was replaced by a failed unwrap under load.
+    assert Keyring.objects.count() == len(staff)
