@@ -85,8 +85,9 @@ class Newsroom:
 def _initialise_newsroom() -> Newsroom:
     from django.core.management import call_command
 
-    from newsroom.models import DeskKey
-    from newsroom.services import desk_create, recovery_key_create
+    from intake.models import DeskKey
+    from newsroom.services.desks import desk_create
+    from newsroom.services.recovery import recovery_key_create
 
     call_command("migrate", verbosity=0)
     recovery = recovery_key_create()
@@ -251,7 +252,7 @@ def _check_what_was_stored(newsroom: Newsroom, sealed: int, baseline: int) -> No
 
     from intake import crypto, labels
     from intake.models import Tip
-    from intake.services import decrypt_tip
+    from newsroom.unsealing import tip_decrypt
 
     tips = Tip.objects.annotate(seals=Count("sealed_keys"))
     assert tips.filter(seals=len(newsroom.recipient_public_keys)).count() == sealed
@@ -266,7 +267,7 @@ def _check_what_was_stored(newsroom: Newsroom, sealed: int, baseline: int) -> No
         newsroom.recovery_private_key,
         label=labels.tip_content_key(tip.id),
     )
-    assert decrypt_tip(tip, content_key).body == TIP_BODY
+    assert tip_decrypt(tip, content_key).body == TIP_BODY
 
 
 # --- reporting ------------------------------------------------------------------------------

@@ -146,14 +146,16 @@ def _initialise_newsroom(rng: random.Random) -> Newsroom:
 
     from intake.models import SealedKey
     from intake.services import tip_submit
-    from newsroom.services import desk_create, keyring_create, recovery_key_create
+    from newsroom.services.desks import desk_create
+    from newsroom.services.personal_keys import personal_key_create
+    from newsroom.services.recovery import recovery_key_create
 
     call_command("migrate", verbosity=0)
     recovery = recovery_key_create()
     editor = get_user_model().objects.create_user(
         username=USERNAME, password=PASSWORD, is_staff=True
     )
-    keyring_create(user=editor, password=PASSWORD)  # production Argon2id: ~0.2 s
+    personal_key_create(user=editor, password=PASSWORD)  # production Argon2id: ~0.2 s
     desk_create(name="Editors", slug="general", is_general=True, members=[(editor, "editor")])
     regional = [desk_create(name=name, slug=slug) for name, slug in REGIONAL_DESKS]
 
@@ -278,7 +280,7 @@ def _check_a_clone(newsroom: Newsroom) -> None:
     """Prove the clones are sealed for real: one opens with the recovery key, under its labels."""
     from intake import crypto, labels
     from intake.models import SealedKey, Tip
-    from intake.services import decrypt_tip
+    from newsroom.unsealing import tip_decrypt
 
     templates = {template.tip.pk for template in newsroom.templates}
     tip = Tip.objects.exclude(pk__in=templates).order_by("?").first()
@@ -289,7 +291,7 @@ def _check_a_clone(newsroom: Newsroom) -> None:
         newsroom.recovery_private_key,
         label=labels.tip_content_key(tip.id),
     )
-    assert decrypt_tip(tip, key).body.startswith("About ")
+    assert tip_decrypt(tip, key).body.startswith("About ")
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -482,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         newsroom = _initialise_newsroom(rng)
         client = TimedClient()
         login = client.client.post("/admin/login/", {"username": USERNAME, "password": PASSWORD})
-        if login.status_code != 302 or "pista_keyring" not in client.client.cookies:
+        if login.status_code != 302 or "pista_key" not in client.client.cookies:
             raise RuntimeError(f"The editor's login failed (HTTP {login.status_code}).")
         urls = {
             name: "/admin/intake/tip/" + query.format(desk=newsroom.filter_desk_pk)

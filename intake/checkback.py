@@ -36,18 +36,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from newsroom.exceptions import KeyLocked
-
 from . import kdf, labels, passphrase
-from .conversation import (
-    ConversationError,
-    conversation_for_reader,
-    reader_details_add,
-    reader_message_add,
-    reader_status,
-)
-from .conversation_forms import MAX_PASSPHRASE_INPUT, ReaderDetailsForm, ReaderReplyForm
+from .exceptions import MessageRefused, ReceiptKeyMismatch
+from .forms import MAX_PASSPHRASE_INPUT, ReaderDetailsForm, ReaderReplyForm
 from .models import Tip
+from .selectors import conversation_for_reader, reader_status, tip_for_receipt
+from .services import reader_details_add, reader_message_add
 from .splitkey import SplitSecret
 from .throttle import budget_refund, budget_reserve
 
@@ -57,8 +51,6 @@ SESSION_FIELD: Final = "pista_visit"
 #: When the visit last saw a request (seconds since the epoch), kept beside the split secret.
 SESSION_SEEN_FIELD: Final = "pista_visit_seen"
 COOKIE_NAME: Final = "pista_visit"
-#: Failed check attempts allowed per minute, newsroom-wide, unless the settings say otherwise.
-DEFAULT_FAILURES_PER_MINUTE: Final = 30
 _TIP_ID_BYTES: Final = 16
 
 NOT_FOUND = _(
@@ -137,13 +129,9 @@ def visit_from_request(request: HttpRequest) -> tuple[Visit | None, bool]:
 # --- the throttle: a global budget, no addresses ----------------------------------------
 
 
-def _budget() -> int:
-    return int(getattr(settings, "PISTA_CHECK_FAILURES_PER_MINUTE", DEFAULT_FAILURES_PER_MINUTE))
-
-
 def _attempt_reserve() -> tuple[str, bool]:
     """Count this attempt against the current minute's budget before any Argon2id work."""
-    return budget_reserve("check-attempts", _budget())
+    return budget_reserve("check-attempts", settings.PISTA_CHECK_FAILURES_PER_MINUTE)
 
 
 def _attempt_refund(key: str) -> None:
@@ -171,7 +159,7 @@ def _tip_for(raw: str) -> tuple[Tip | None, bytes]:
     # The word count is checked after the derivation, never instead of it: a malformed
     # passphrase costs the same time as a wrong one and gets the same answer.
     secrets = kdf.receipt_secrets(normalised)
-    tip = Tip.objects.filter(receipt_lookup=secrets.lookup.hex()).first()
+    tip = tip_for_receipt(secrets.lookup)
     return (tip if well_formed else None), secrets.keypair.private_key
 
 
@@ -247,7 +235,7 @@ def conversation(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 add(tip=tip, body=form.cleaned_data["body"])
-            except ConversationError as exc:
+            except MessageRefused as exc:
                 form.add_error("body", str(exc))
             else:
                 url = reverse("intake:check_conversation") + f"?sent={kind}"
@@ -255,7 +243,7 @@ def conversation(request: HttpRequest) -> HttpResponse:
 
     try:
         items = conversation_for_reader(tip=tip, reader_private_key=visit.reader_private_key)
-    except KeyLocked:  # the key no longer matches the tip: treat as no visit
+    except ReceiptKeyMismatch:  # the key no longer matches the tip: treat as no visit
         return _ended(request, expired=False)
     return render(
         request,

@@ -1,16 +1,22 @@
-"""The anonymous tip form. Every error message says what to change; nothing typed is lost."""
+"""The public forms: the tip, and the reader's reply and added details.
+
+Every error message says what to change; nothing typed is lost.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from newsroom.models import Desk
+from .selectors import active_regional_desks
+from .services import MAX_MESSAGE_LENGTH
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_BODY_LENGTH = 50_000
 MAX_LINKS = 20
@@ -28,10 +34,6 @@ class NormalisedTextField(forms.CharField):
     def to_python(self, value: Any) -> str:
         text = super().to_python(value) or ""
         return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def active_regional_desks() -> QuerySet[Desk]:
-    return Desk.objects.filter(is_active=True, is_general=False).order_by("name")
 
 
 class TipForm(forms.Form):
@@ -54,7 +56,7 @@ class TipForm(forms.Form):
     )
     desk = forms.ModelChoiceField(
         label=_("Which region does it concern?"),
-        queryset=Desk.objects.none(),
+        queryset=active_regional_desks().none(),
         required=False,
         empty_label=_("Not sure"),
         help_text=_("Our editors read every tip; choosing a region also sends it to that desk."),
@@ -156,3 +158,69 @@ class TipForm(forms.Form):
             )
         cleaned["contact"] = contact if choice == self.CONTACT else ""
         return cleaned
+
+
+# --- the reader's conversation -------------------------------------------------------
+
+#: Longest passphrase input read: seven of the longest words with generous spacing fit
+#: many times over; anything longer is cut before it reaches the key derivation.
+MAX_PASSPHRASE_INPUT: Final = 1_000
+
+_TOO_LONG = _(
+    "This text is %(show_value)d characters long; the limit is %(limit_value)d. "
+    "Please send it in parts."
+)
+
+
+def message_field(
+    label: StrOrPromise, help_text: StrOrPromise, rows: int, css_class: str = ""
+) -> NormalisedTextField:
+    """A conversation message's text area, with the limits both sides share."""
+    return NormalisedTextField(
+        label=label,
+        max_length=MAX_MESSAGE_LENGTH,
+        strip=False,
+        help_text=help_text,
+        error_messages={
+            "required": _("Please write something first: this field cannot be empty."),
+            "max_length": _TOO_LONG,
+        },
+        widget=forms.Textarea(
+            attrs={"rows": rows, "maxlength": MAX_MESSAGE_LENGTH}
+            | ({"class": css_class} if css_class else {})
+        ),
+    )
+
+
+class MessageForm(forms.Form):
+    """A form with one ``body`` that must hold more than spaces."""
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(
+                _("Please write something first: the text contains only spaces."), code="blank"
+            )
+        return body
+
+
+class ReaderReplyForm(MessageForm):
+    """The reader writes to the newsroom."""
+
+    prefix = "reply"
+    body = message_field(
+        _("Your reply"),
+        _("Sealed so only the newsroom can read it. Not even your passphrase opens it again."),
+        rows=5,
+    )
+
+
+class ReaderDetailsForm(MessageForm):
+    """The reader adds something they forgot, or learnt since, to the tip."""
+
+    prefix = "details"
+    body = message_field(
+        _("More details about your tip"),
+        _("Added to your tip, sealed like it. Include anything you forgot or learnt since."),
+        rows=5,
+    )

@@ -28,7 +28,7 @@ def personal_key(user_id: int) -> bytes:
     return f"personal-key:v1:{user_id}".encode()
 
 
-def session_keyring(user_id: int) -> bytes:
+def session_unlocked_key(user_id: int) -> bytes:
     """Label for a personal private key held in the session store for one login."""
     return f"session-keyring:v1:{user_id}".encode()
 

@@ -1,9 +1,14 @@
-"""Tips as stored: metadata in plain, every reader-written field sealed.
+"""The tip as stored, and the public keys it is sealed to.
 
 A tip's text fields are encrypted under a per-tip content key; that key is
 stored only sealed (one :class:`SealedKey` per recipient: the general desk, the
-chosen regional desk, the recovery key). No IP address, user agent, referrer or
-precise time is kept: ``received_at`` is rounded down to the hour.
+chosen regional desk, the recovery key). The same holds for each message of the
+conversation with the reader (:class:`Message`, :class:`MessageKey`). Desks and
+their keys live here because sealing on arrival needs their public halves; no
+private key is ever stored here in the clear.
+
+No IP address, user agent, referrer or precise time is kept: ``received_at``
+is rounded down to the hour.
 """
 
 from __future__ import annotations
@@ -15,6 +20,109 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from . import crypto
+
+
+class RecoveryKey(models.Model):
+    """The newsroom recovery key's public half; the private half is kept offline."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    public_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery key")
+
+    def __str__(self) -> str:
+        return f"Recovery key {self.fingerprint}"
+
+    @property
+    def fingerprint(self) -> str:
+        return crypto.fingerprint(bytes(self.public_key))
+
+
+class Desk(models.Model):
+    """A desk: the general desk of editors who triage every tip, or a regional desk.
+
+    Readers choose among the active regional desks; each tip is sealed to the active
+    key of the general desk and of the chosen desk. Who is on a desk, with which
+    role and which key grants, is the staff side's business (``newsroom.models``).
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_general = models.BooleanField(
+        _("general desk"),
+        default=False,
+        help_text=_("The editors' triage desk: every tip is sealed to it."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive desks are not offered on the tip form.")
+    )
+    languages = models.CharField(
+        _("working languages"),
+        max_length=200,
+        blank=True,
+        help_text=_("The languages the desk works in, for example: Spanish, Portuguese."),
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coordinated_desks",
+        help_text=_(
+            "Assigns follow-ups and is told when a tip is accepted for the desk. "
+            "Must be a member of the desk with the coordinator role."
+        ),
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-is_general", "name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["is_general"], condition=Q(is_general=True), name="one_general_desk"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeskKey(models.Model):
+    """One generation of a desk's key pair. Rotation retires it and starts another.
+
+    The public half is stored in plain and is all the public side uses. The private
+    half is stored only sealed: to the recovery key here, and to each member's
+    personal key in ``newsroom.DeskKeyGrant``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="keys")
+    public_key = models.BinaryField()
+    #: The private half sealed to the newsroom recovery key.
+    recovery_wrapped_private_key = models.BinaryField()
+    recovery_key = models.ForeignKey(RecoveryKey, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["desk"], condition=Q(retired_at__isnull=True), name="one_active_desk_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "retired" if self.retired_at else "active"
+        return f"{self.desk} key {self.fingerprint} ({state})"
+
+    @property
+    def fingerprint(self) -> str:
+        return crypto.fingerprint(bytes(self.public_key))
 
 
 class Tip(models.Model):
@@ -32,7 +140,7 @@ class Tip(models.Model):
     #: Short, non-guessable reference for staff to quote (never shown to the reader).
     reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
     desk = models.ForeignKey(
-        "newsroom.Desk",
+        Desk,
         verbose_name=_("regional desk"),
         null=True,
         blank=True,
@@ -90,10 +198,10 @@ class SealedKey(models.Model):
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="sealed_keys")
     desk_key = models.ForeignKey(
-        "newsroom.DeskKey", null=True, on_delete=models.CASCADE, related_name="sealed_keys"
+        DeskKey, null=True, on_delete=models.CASCADE, related_name="sealed_keys"
     )
     recovery_key = models.ForeignKey(
-        "newsroom.RecoveryKey", null=True, on_delete=models.PROTECT, related_name="+"
+        RecoveryKey, null=True, on_delete=models.PROTECT, related_name="+"
     )
     sealed_content_key = models.BinaryField()
 
@@ -110,45 +218,6 @@ class SealedKey(models.Model):
     def __str__(self) -> str:
         recipient = "recovery key" if self.recovery_key_id else "desk key"
         return f"Content key of {self.tip_id} sealed to {recipient}"
-
-
-class StatusChange(models.Model):
-    """One step of a tip's review: who moved it, from what, to what, and why (sealed)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="status_changes")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    from_status = models.CharField(max_length=20, choices=Tip.Status.choices)
-    to_status = models.CharField(max_length=20, choices=Tip.Status.choices)
-    #: The reason, encrypted under the tip's content key (reasons can name people); empty if none.
-    reason = models.BinaryField(blank=True, default=b"")
-
-    class Meta:
-        ordering: ClassVar = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.tip_id}: {self.from_status} -> {self.to_status}"
-
-
-class Note(models.Model):
-    """An internal note on a tip, encrypted under the tip's content key."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    body = models.BinaryField()
-
-    class Meta:
-        ordering: ClassVar = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"Note on {self.tip_id}"
 
 
 class Message(models.Model):
@@ -220,10 +289,10 @@ class MessageKey(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="keys")
     recipient = models.CharField(max_length=10, choices=Recipient.choices)
     desk_key = models.ForeignKey(
-        "newsroom.DeskKey", null=True, on_delete=models.CASCADE, related_name="message_keys"
+        DeskKey, null=True, on_delete=models.CASCADE, related_name="message_keys"
     )
     recovery_key = models.ForeignKey(
-        "newsroom.RecoveryKey", null=True, on_delete=models.PROTECT, related_name="+"
+        RecoveryKey, null=True, on_delete=models.PROTECT, related_name="+"
     )
     sealed_content_key = models.BinaryField()
 

@@ -1,180 +1,196 @@
-"""Reads of tips, always narrowed to what the viewer may see."""
+"""Reads of the public side: the keys a tip is sealed to, the desks a reader may choose,
+and the conversation as the reader sees it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Final
 
-from django.contrib.auth.models import User
-from django.db.models import Count, Min, QuerySet
-from django.db.models.functions import TruncDate
-from django.utils import timezone
-
-from newsroom.exceptions import KeyLocked
-from newsroom.models import Desk, DeskKeyGrant, DeskMembership
-from newsroom.services import desk_private_key_from_grant
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from . import crypto, labels
-from .models import SealedKey, Tip
-
-PREVIEW_LENGTH: Final = 90
-#: How many of the viewer's tips a content search decrypts at most (newest first).
-CONTENT_SEARCH_LIMIT: Final = 2_000
+from .exceptions import NoGeneralDesk, NotInitialised, ReceiptKeyMismatch
+from .models import Desk, DeskKey, Message, MessageKey, RecoveryKey, Tip
 
 
-def tips_visible_to(user: User) -> QuerySet[Tip]:
-    """Tips sent to a desk ``user`` is a member of (whatever their grant state).
-
-    Every tip is sealed to the general desk and to its regional desk
-    (``Tip.desk``), and moving a tip re-seals it, so desk membership decides
-    visibility with a plain indexed filter. Superusers are not exempt: being an
-    administrator does not make someone a reader of tips.
-    """
-    desks = DeskMembership.objects.filter(user=user).values_list("desk__is_general", "desk_id")
-    if any(is_general for is_general, _ in desks):
-        return Tip.objects.all()
-    return Tip.objects.filter(desk_id__in=[desk_id for _, desk_id in desks])
+def recovery_key_current() -> RecoveryKey:
+    """The newsroom recovery key's public half; :class:`NotInitialised` if there is none."""
+    key = RecoveryKey.objects.order_by("-created_at").first()
+    if key is None:
+        raise NotInitialised()
+    return key
 
 
-def tip_previews(
-    *, tips: Sequence[Tip], user: User, personal_private_key: bytes | None
-) -> dict[object, str]:
-    """First line of each tip's text, decrypted for ``user``; tips they cannot open are left out.
-
-    Work is proportional to ``len(tips)`` (one page), never to the queue: two
-    queries, one desk-key unwrap per desk key, one unseal and decrypt per tip.
-    """
-    if personal_private_key is None or not tips:
-        return {}
-    contents = tip_bodies(tips=tips, user=user, personal_private_key=personal_private_key)
-    previews = {}
-    for tip_id, body in contents.items():
-        line = " ".join(body.split())
-        previews[tip_id] = line if len(line) <= PREVIEW_LENGTH else line[: PREVIEW_LENGTH - 1] + "…"
-    return previews
+def active_regional_desks() -> QuerySet[Desk]:
+    """The desks a reader may choose on the tip form (the general desk reads every tip)."""
+    return Desk.objects.filter(is_active=True, is_general=False).order_by("name")
 
 
-def tip_bodies(
-    *, tips: Sequence[Tip], user: User, personal_private_key: bytes
-) -> dict[object, str]:
-    """Decrypt the body of each of ``tips`` that ``user`` holds a desk key for."""
-    by_id = {tip.pk: tip for tip in tips}
-    grants: dict[object, DeskKeyGrant] = {
-        grant.desk_key_id: grant
-        for grant in DeskKeyGrant.objects.filter(user=user).select_related("desk_key__desk")
-    }
-    seals = SealedKey.objects.filter(tip_id__in=by_id, desk_key_id__in=grants).only(
-        "tip_id", "desk_key_id", "sealed_content_key"
-    )
-    desk_private_keys: dict[object, bytes | None] = {}
-    bodies: dict[object, str] = {}
-    for sealed in seals:
-        if sealed.tip_id in bodies:
-            continue
-        if sealed.desk_key_id not in desk_private_keys:
-            try:
-                desk_private_keys[sealed.desk_key_id] = desk_private_key_from_grant(
-                    desk_key=grants[sealed.desk_key_id].desk_key,
-                    user=user,
-                    personal_private_key=personal_private_key,
-                    grant=grants[sealed.desk_key_id],
-                )
-            except KeyLocked:
-                desk_private_keys[sealed.desk_key_id] = None
-        desk_private_key = desk_private_keys[sealed.desk_key_id]
-        if desk_private_key is None:
-            continue
-        tip = by_id[sealed.tip_id]
-        content_key = crypto.unseal(
-            bytes(sealed.sealed_content_key), desk_private_key, label=labels.tip_content_key(tip.id)
-        )
-        bodies[tip.pk] = crypto.decrypt_text(
-            bytes(tip.body), content_key, label=labels.tip_field(tip.id, "body")
-        )
-    return bodies
+def tip_recipient_keys(desk: Desk | None) -> list[DeskKey]:
+    """Active keys of the general desk and of the chosen regional desk."""
+    desk_ids = set(Desk.objects.filter(is_general=True).values_list("pk", flat=True))
+    if not desk_ids:
+        raise NoGeneralDesk()
+    if desk is not None:
+        desk_ids.add(desk.pk)
+    return list(DeskKey.objects.filter(desk_id__in=desk_ids, retired_at__isnull=True))
 
 
-def tips_matching_text(
-    *, queryset: QuerySet[Tip], text: str, user: User, personal_private_key: bytes
-) -> tuple[list[object], int]:
-    """Search tip text in memory over the newest :data:`CONTENT_SEARCH_LIMIT` tips of
-    ``queryset``; return the matching ids and how many tips were searched."""
-    candidates = list(queryset.order_by("-received_at")[:CONTENT_SEARCH_LIMIT])
-    bodies = tip_bodies(tips=candidates, user=user, personal_private_key=personal_private_key)
-    needle = text.casefold()
-    return [tip_id for tip_id, body in bodies.items() if needle in body.casefold()], len(bodies)
+def desk_key_active(desk: Desk) -> DeskKey:
+    """The desk's current key: new tips are sealed to it."""
+    return DeskKey.objects.get(desk=desk, retired_at__isnull=True)
+
+
+def tip_desk_keys(tip: Tip) -> list[DeskKey]:
+    """The desk keys the tip's own content key is sealed to (so its readers are ours)."""
+    return list(DeskKey.objects.filter(sealed_keys__tip=tip).distinct().order_by("id"))
+
+
+def tip_for_receipt(lookup: bytes) -> Tip | None:
+    """The tip whose receipt passphrase derives ``lookup``, if any."""
+    return Tip.objects.filter(receipt_lookup=lookup.hex()).first()
+
+
+# --- where a tip stands, in the reader's words --------------------------------------
 
 
 @dataclass(frozen=True)
-class Dashboard:
-    waiting_by_status: list[tuple[str, str, int]]  # (status, label, count)
-    waiting_by_desk: list[tuple[str, int]]
-    oldest_waiting: datetime | None
-    per_day: list[tuple[str, int]]  # (ISO date, count) for the last 30 days, oldest first
+class ReaderStatus:
+    """What the reader is told about their tip: never who holds it, or why."""
+
+    code: str
+    label: Promise
+    explanation: Promise
+
+
+_RECEIVED: Final = ReaderStatus(
+    "received",
+    _("Received"),
+    _("Your tip has arrived safely and is waiting for an editor to read it."),
+)
+_BEING_LOOKED_AT: Final = ReaderStatus(
+    "being_looked_at",
+    _("Being looked at"),
+    _("An editor is reading your tip and deciding what to do with it."),
+)
+_FOLLOWED_UP: Final = ReaderStatus(
+    "being_followed_up",
+    _("Being followed up"),
+    _("The newsroom is following up your tip. Check back here for questions from the newsroom."),
+)
+_CLOSED: Final = ReaderStatus(
+    "closed",
+    _("Closed"),
+    _(
+        "The newsroom is not following up this tip further. You can still read the "
+        "conversation and write to the newsroom here."
+    ),
+)
+_READER_STATUS: Final = {
+    Tip.Status.NEW: _RECEIVED,
+    Tip.Status.IN_REVIEW: _BEING_LOOKED_AT,
+    Tip.Status.ACCEPTED: _FOLLOWED_UP,
+    Tip.Status.REJECTED: _CLOSED,
+    Tip.Status.SPAM: _CLOSED,
+    Tip.Status.DUPLICATE: _CLOSED,
+    Tip.Status.ARCHIVED: _CLOSED,
+}
+
+
+def reader_status(tip: Tip) -> ReaderStatus:
+    """Map the internal review status to the four things a reader is told.
+
+    Rejected, spam, duplicate and archived all read "closed": the reader never
+    learns the reason, which tip theirs repeats, or who holds it, unless an
+    editor chooses to write it in a message.
+    """
+    return _READER_STATUS.get(Tip.Status(tip.status), _CLOSED)
+
+
+# --- the conversation ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class ConversationItem:
+    """One message, decrypted for one viewer and one response only.
+
+    ``body`` is ``None`` when this viewer cannot open the message: for the reader,
+    their own messages (sealed to the newsroom only).
+    """
+
+    id: uuid.UUID
+    position: int
+    author_kind: str
+    kind: str
+    created_at: datetime
+    body: str | None
+    #: The staff author's username; empty in the reader's view and for reader messages.
+    author_name: str = ""
+    is_visible_to_reader: bool = True
+
+    def __repr__(self) -> str:
+        return f"ConversationItem({self.author_kind} {self.kind} #{self.position}, <redacted>)"
 
     @property
-    def oldest_waiting_age(self) -> timedelta | None:
-        return timezone.now() - self.oldest_waiting if self.oldest_waiting else None
+    def from_reader(self) -> bool:
+        return self.author_kind == Message.Author.READER
 
     @property
-    def per_day_max(self) -> int:
-        return max((count for _, count in self.per_day), default=0)
-
-    @property
-    def bars(self) -> list[dict[str, object]]:
-        """Bars of the per-day chart in a 300 x 100 SVG box (10 units per day)."""
-        top = self.per_day_max or 1
-        bars = []
-        for index, (day, count) in enumerate(self.per_day):
-            height = round(100 * count / top)
-            bars.append(
-                {"x": index * 10, "y": 100 - height, "height": height, "day": day, "count": count}
-            )
-        return bars
+    def is_details(self) -> bool:
+        return self.kind == Message.Kind.DETAILS
 
 
-def dashboard_for(user: User, *, waiting: frozenset[str], days: int = 30) -> Dashboard:
-    """Figures for the admin index, over the tips ``user`` may see."""
-    tips = tips_visible_to(user)
-    waiting_tips = tips.filter(status__in=waiting)
-    counts = dict(waiting_tips.values_list("status").annotate(n=Count("*")).order_by())
-    by_status = [
-        (value, str(label), counts[value]) for value, label in Tip.Status.choices if value in counts
-    ]
-    by_desk = [
-        (name or "", count)
-        for name, count in waiting_tips.values_list("desk__name")
-        .annotate(n=Count("*"))
-        .order_by("desk__name")
-    ]
-    oldest = waiting_tips.aggregate(oldest=Min("received_at"))["oldest"]
-    today = timezone.localdate()  # the day as TruncDate counts it: in the newsroom's time zone
-    start = today - timedelta(days=days - 1)
-    counted = dict(
-        tips.filter(
-            # A plain range on the indexed column; __date would defeat the index.
-            received_at__gte=datetime.combine(
-                start, time.min, tzinfo=timezone.get_current_timezone()
+def message_decrypt(message: Message, sealed: MessageKey, private_key: bytes) -> str:
+    """Open one message with the private key of the recipient ``sealed`` is for.
+
+    Raises :class:`intake.crypto.CryptoError` when the key or the data do not match;
+    callers say which of the two it means for them.
+    """
+    tip_id = message.tip_id
+    content_key = crypto.unseal(
+        bytes(sealed.sealed_content_key),
+        private_key,
+        label=labels.message_content_key(tip_id, message.id),
+    )
+    return crypto.decrypt_text(
+        bytes(message.body), content_key, label=labels.message_body(tip_id, message.id)
+    )
+
+
+def conversation_for_reader(*, tip: Tip, reader_private_key: bytes) -> list[ConversationItem]:
+    """The conversation as the reader sees it, decrypted with the receipt-derived key.
+
+    Newsroom messages are decrypted; the reader's own come back with ``body=None``.
+    Withdrawn messages are left out. Raises :class:`ReceiptKeyMismatch` if the key
+    is not this tip's receipt key.
+    """
+    messages = list(tip.messages.filter(is_visible_to_reader=True).order_by("position"))
+    sealed = {
+        key.message_id: key
+        for key in MessageKey.objects.filter(
+            message__tip=tip, recipient=MessageKey.Recipient.READER
+        )
+    }
+    items = []
+    for message in messages:
+        body = None
+        if message.author_kind == Message.Author.NEWSROOM and message.pk in sealed:
+            try:
+                body = message_decrypt(message, sealed[message.pk], reader_private_key)
+            except crypto.CryptoError as exc:
+                raise ReceiptKeyMismatch() from exc
+        items.append(
+            ConversationItem(
+                id=message.id,
+                position=message.position,
+                author_kind=message.author_kind,
+                kind=message.kind,
+                created_at=message.created_at,
+                body=body,
             )
         )
-        .annotate(day=TruncDate("received_at"))
-        .values_list("day")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    per_day = [
-        ((start + timedelta(days=i)).isoformat(), counted.get(start + timedelta(days=i), 0))
-        for i in range(days)
-    ]
-    return Dashboard(
-        waiting_by_status=by_status,
-        waiting_by_desk=by_desk,
-        oldest_waiting=oldest,
-        per_day=per_day,
-    )
-
-
-def regional_desks_for_move() -> QuerySet[Desk]:
-    return Desk.objects.filter(is_general=False, is_active=True).order_by("name")
+    return items

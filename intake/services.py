@@ -1,6 +1,8 @@
-"""State changes of the public side: sealing a tip on arrival, opening it, deleting it.
+"""State changes of the public side: sealing a tip on arrival, and the reader's messages.
 
-:func:`tip_submit` is the path that accepts tips: it uses public keys only.
+Everything here uses public keys only: the code that accepts tips and replies
+cannot open them again. Opening, reviewing and deleting tips is the staff
+side's (``newsroom.services``).
 """
 
 from __future__ import annotations
@@ -8,36 +10,23 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Max
 from django.utils import timezone
 
-from newsroom.exceptions import KeyLocked, NoGeneralDesk
-from newsroom.models import AuditEvent, Desk, DeskKey, DeskKeyGrant
-from newsroom.services import audit, desk_private_key_from_grant, recovery_key_current
-
 from . import crypto, kdf, labels, passphrase
-from .models import SealedKey, Tip
+from .exceptions import MessageRefused
+from .models import Desk, Message, MessageKey, SealedKey, Tip
+from .selectors import recovery_key_current, tip_desk_keys, tip_recipient_keys
 
 #: Crockford's base32 without look-alike letters; 10 characters carry 50 bits.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 _REFERENCE_LENGTH = 10
-
-
-@dataclass(frozen=True, repr=False)
-class TipContent:
-    """A tip's decrypted fields, held in memory for one response only."""
-
-    body: str
-    links: str
-    contact: str
-    #: Kept so the same page can decrypt the tip's notes and reasons without unsealing again.
-    content_key: bytes
-
-    def __repr__(self) -> str:
-        return "TipContent(<redacted>)"
+#: Longest message either side may send, in characters (the tip form's own limit).
+MAX_MESSAGE_LENGTH: Final = 50_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -60,16 +49,6 @@ def _new_reference() -> str:
     return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(_REFERENCE_LENGTH))
 
 
-def _recipient_keys(desk: Desk | None) -> list[DeskKey]:
-    """Active keys of the general desk and of the chosen regional desk."""
-    desk_ids = {d.pk for d in Desk.objects.filter(is_general=True)}
-    if not desk_ids:
-        raise NoGeneralDesk()
-    if desk is not None:
-        desk_ids.add(desk.pk)
-    return list(DeskKey.objects.filter(desk_id__in=desk_ids, retired_at__isnull=True))
-
-
 def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Submission:
     """Seal a reader's tip on arrival (flow 1 of the sealing design).
 
@@ -89,7 +68,7 @@ def _tip_store(
     *, body: str, links: str, contact: str, desk: Desk | None, receipt: crypto.ReceiptSecrets
 ) -> Tip:
     recovery = recovery_key_current()
-    desk_keys = _recipient_keys(desk)
+    desk_keys = tip_recipient_keys(desk)
     tip = Tip(
         reference=_new_reference(),
         desk=desk,
@@ -130,65 +109,125 @@ def _tip_store(
     return tip
 
 
-def decrypt_tip(tip: Tip, content_key: bytes) -> TipContent:
-    """Decrypt every field of ``tip`` with its content key."""
+# --- conversation messages, sealed with public keys ----------------------------------
 
-    def field(name: labels.TipField) -> str:
-        return crypto.decrypt_text(
-            bytes(getattr(tip, name)), content_key, label=labels.tip_field(tip.id, name)
+
+def message_body_clean(body: str) -> str:
+    """Normalise line breaks; refuse an empty or over-long message with a plain reason."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise MessageRefused("A message cannot be empty: write something first.")
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise MessageRefused(
+            f"A message can be at most {MAX_MESSAGE_LENGTH:,} characters long "
+            f"(this one has {len(text):,}). Send it in parts."
         )
-
-    return TipContent(
-        body=field("body"), links=field("links"), contact=field("contact"), content_key=content_key
-    )
+    return text
 
 
-def tip_content_key(*, tip: Tip, user: User, personal_private_key: bytes | None) -> bytes:
-    """Unseal ``tip``'s content key through one of ``user``'s desk-key grants (flow 2).
+def message_seal(
+    *,
+    tip: Tip,
+    author_kind: str,
+    author: User | None,
+    kind: str,
+    body: str,
+    created_at: datetime,
+    to_reader: bool,
+) -> Message:
+    """Store a message of ``tip``'s conversation, sealed to its readers; run in a transaction.
 
-    Raises :class:`KeyLocked` with a plain reason when the user cannot read it.
+    ``body`` is encrypted under a fresh content key, sealed to the desk keys the tip
+    is sealed to, to the recovery key and, with ``to_reader``, to the reader's
+    receipt public key. Public keys only: both sides write through this.
     """
-    if personal_private_key is None:
-        raise KeyLocked(
-            "Your personal key is not unlocked in this session, so tips cannot be decrypted. "
-            "Log out and log in again to unlock it."
-        )
-    sealed = (
-        SealedKey.objects.filter(tip=tip, desk_key__desk__memberships__user=user)
-        .select_related("desk_key__desk")
-        .annotate(
-            granted=Exists(DeskKeyGrant.objects.filter(desk_key=OuterRef("desk_key"), user=user))
-        )
-        .order_by("-granted")
-        .first()
+    # Lock the tip row so two messages arriving together get distinct positions.
+    locked = Tip.objects.select_for_update().get(pk=tip.pk)
+    last = locked.messages.aggregate(last=Max("position"))["last"]
+    message = Message(
+        tip=locked,
+        position=(last or 0) + 1,
+        author_kind=author_kind,
+        author=author,
+        kind=kind,
+        created_at=created_at,
     )
-    if sealed is None:
-        raise KeyLocked(
-            "This tip was not sent to any of your desks. It is readable only by members of "
-            "the desks it was sent to."
+    content_key = crypto.new_content_key()
+    message.body = crypto.encrypt_text(
+        body, content_key, label=labels.message_body(tip.id, message.id)
+    )
+    message.save(force_insert=True)
+
+    key_label = labels.message_content_key(tip.id, message.id)
+    seals = [
+        MessageKey(
+            message=message,
+            recipient=MessageKey.Recipient.DESK,
+            desk_key=desk_key,
+            sealed_content_key=crypto.seal(
+                content_key, bytes(desk_key.public_key), label=key_label
+            ),
         )
-    desk_private_key = desk_private_key_from_grant(
-        desk_key=sealed.desk_key,  # type: ignore[arg-type]  # the query matched desk-key seals only
-        user=user,
-        personal_private_key=personal_private_key,
+        for desk_key in tip_desk_keys(locked)
+    ]
+    recovery = recovery_key_current()
+    seals.append(
+        MessageKey(
+            message=message,
+            recipient=MessageKey.Recipient.RECOVERY,
+            recovery_key=recovery,
+            sealed_content_key=crypto.seal(
+                content_key, bytes(recovery.public_key), label=key_label
+            ),
+        )
     )
-    return crypto.unseal(
-        bytes(sealed.sealed_content_key), desk_private_key, label=labels.tip_content_key(tip.id)
-    )
+    if to_reader:
+        seals.append(
+            MessageKey(
+                message=message,
+                recipient=MessageKey.Recipient.READER,
+                sealed_content_key=crypto.seal(
+                    content_key, bytes(locked.receipt_public_key), label=key_label
+                ),
+            )
+        )
+    MessageKey.objects.bulk_create(seals)
+    return message
 
 
-@transaction.atomic
-def tip_open(*, tip: Tip, user: User, personal_private_key: bytes | None) -> TipContent:
-    """Decrypt a tip for a desk member and record that they read it."""
-    content_key = tip_content_key(tip=tip, user=user, personal_private_key=personal_private_key)
-    content = decrypt_tip(tip, content_key)
-    audit(action=AuditEvent.Action.TIP_READ, actor=user, tip_id=tip.pk, tip_reference=tip.reference)
-    return content
+def _reader_write(*, tip: Tip, body: str, kind: str) -> Message:
+    text = message_body_clean(body)
+    with transaction.atomic():
+        message = message_seal(
+            tip=tip,
+            author_kind=Message.Author.READER,
+            author=None,
+            kind=kind,
+            body=text,
+            # Rounded down to the hour like the tip: it must not pin the reader's visit down.
+            created_at=received_hour(),
+            to_reader=False,
+        )
+        tip.has_unread_reply = True
+        tip.save(update_fields=["has_unread_reply"])
+    return message
 
 
-@transaction.atomic
-def tip_delete(*, tip: Tip, actor: User | None) -> None:
-    """Delete a tip with every sealed copy of its content key, in one transaction (flow 8)."""
-    reference = tip.reference
-    tip.delete()  # SealedKey rows cascade in the same transaction
-    audit(action=AuditEvent.Action.TIP_DELETED, actor=actor, tip_reference=reference)
+def reader_message_add(*, tip: Tip, body: str) -> Message:
+    """The reader replies. Sealed to the tip's desks and the recovery key only (not even
+    the passphrase opens it again); the tip is marked as having an unread reply.
+
+    The message row is the record of it: its time is hour-rounded, and the staff
+    side shows it on the tip's timeline. No audit row names the reader's visit.
+    """
+    return _reader_write(tip=tip, body=body, kind=Message.Kind.MESSAGE)
+
+
+def reader_details_add(*, tip: Tip, body: str) -> Message:
+    """The reader adds details to the tip later.
+
+    Stored as a reader :class:`Message` of kind ``details`` rather than by
+    rewriting the tip: the tip as first sent stays intact, the addition is
+    dated (to the hour) and shows in the conversation as "added details".
+    """
+    return _reader_write(tip=tip, body=body, kind=Message.Kind.DETAILS)

@@ -13,23 +13,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from newsroom.exceptions import NewsroomError
-
+from .exceptions import NotSetUp
 from .forms import MAX_BODY_LENGTH, TipForm
 from .services import tip_submit
 from .throttle import budget_reserve
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SUBMISSIONS_PER_MINUTE = 120
 TOO_MANY = _(
     "Many tips are arriving right now, so nothing was sent or stored. What you wrote is "
     "still below: please wait a minute and send it again."
 )
-
-
-def _submissions_per_minute() -> int:
-    return int(getattr(settings, "PISTA_SUBMISSIONS_PER_MINUTE", DEFAULT_SUBMISSIONS_PER_MINUTE))
 
 
 NOT_ACCEPTING = _(
@@ -52,7 +46,10 @@ def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         # Only submissions that reach the receipt's Argon2id run count against the budget.
-        if form.is_valid() and not budget_reserve("submissions", _submissions_per_minute())[1]:
+        if (
+            form.is_valid()
+            and not budget_reserve("submissions", settings.PISTA_SUBMISSIONS_PER_MINUTE)[1]
+        ):
             # A flood must not exhaust the server. Nothing is stored; the text stays.
             form.add_error(None, TOO_MANY)
             response = render(
@@ -71,7 +68,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                     contact=form.cleaned_data["contact"],
                     desk=form.cleaned_data["desk"],
                 )
-            except NewsroomError:
+            except NotSetUp:
                 # The newsroom is not set up to receive tips (no recovery key or no
                 # triage desk). Say so, store nothing, and keep what the reader typed.
                 logger.error("A tip could not be sealed: the newsroom is not fully set up.")

@@ -12,23 +12,18 @@ raises, and none logs anything.
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from .models import Desk, DeskMembership, FollowUp
+from intake.models import Desk, Tip
+
+from .actor import acting_user
+from .models import DeskMembership, FollowUp
 
 Role = DeskMembership.Role
 
 #: Roles that run a desk: they manage its members and see all of its follow-ups.
 MANAGING_ROLES = (Role.COORDINATOR, Role.EDITOR)
-
-
-def acting_user_id(request: HttpRequest) -> int:
-    """The id of the logged-in user of an admin request; anonymous requests are refused."""
-    if request.user.pk is None:
-        raise PermissionDenied
-    return int(request.user.pk)
 
 
 def request_roles(request: HttpRequest) -> list[str]:
@@ -43,7 +38,7 @@ def request_roles(request: HttpRequest) -> list[str]:
             cached = []
         else:
             cached = list(
-                DeskMembership.objects.filter(user_id=acting_user_id(request)).values_list(
+                DeskMembership.objects.filter(user_id=acting_user(request).pk).values_list(
                     "role", flat=True
                 )
             )
@@ -109,3 +104,21 @@ def can_see_followup(user: User, followup: FollowUp) -> bool:
 def can_manage_followup(user: User, followup: FollowUp) -> bool:
     """Reassign, reschedule: the desk's coordinators."""
     return can_coordinate(user, followup.desk)
+
+
+def can_review(tip: Tip, actor: User) -> bool:
+    """Whether ``actor`` is an editor on a desk ``tip`` was sent to.
+
+    Decided per desk, never by a global permission: an editor of one desk is not
+    an editor of another, and a journalist of a desk is not its editor.
+    """
+    if not actor.has_perm("intake.change_tip"):
+        return False
+    desks = (
+        Q(desk__is_general=True) | Q(desk_id=tip.desk_id)
+        if tip.desk_id
+        else Q(desk__is_general=True)
+    )
+    return DeskMembership.objects.filter(
+        desks, user=actor, role=DeskMembership.Role.EDITOR
+    ).exists()

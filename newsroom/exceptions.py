@@ -1,33 +1,20 @@
-"""Domain errors of the staff side. Each message says what happened and what to do."""
+"""Domain errors of the staff side, in the hierarchy rooted at ``intake.exceptions``.
+
+Each message says what happened and what to do. Staff pages turn every one of
+them into a page message in one place (``newsroom.admin.errors``).
+"""
 
 from __future__ import annotations
 
-
-class NewsroomError(Exception):
-    """Base class: a request that cannot be carried out as asked."""
+from intake.exceptions import PistaError
 
 
-class NotInitialised(NewsroomError):
-    def __init__(self) -> None:
-        super().__init__(
-            "The newsroom has no recovery key yet. Run `python manage.py newsroom_init` first."
-        )
-
-
-class AlreadyInitialised(NewsroomError):
+class AlreadyInitialised(PistaError):
     def __init__(self) -> None:
         super().__init__("The newsroom already has a recovery key; it is created only once.")
 
 
-class NoGeneralDesk(NewsroomError):
-    def __init__(self) -> None:
-        super().__init__(
-            "There is no general (triage) desk, so tips cannot be sealed to the editors. "
-            "Create one with `python manage.py desk_create --general`."
-        )
-
-
-class MissingKeyring(NewsroomError):
+class MissingPersonalKey(PistaError):
     def __init__(self, username: str) -> None:
         super().__init__(
             f"{username} has no personal key yet: they must log in once (or be created with "
@@ -35,7 +22,7 @@ class MissingKeyring(NewsroomError):
         )
 
 
-class WrongRecoveryKey(NewsroomError):
+class WrongRecoveryKey(PistaError):
     def __init__(self) -> None:
         super().__init__(
             "The recovery key given does not open this desk's key. Check that it is the "
@@ -43,13 +30,21 @@ class WrongRecoveryKey(NewsroomError):
         )
 
 
-class KeyLocked(NewsroomError):
-    """The viewer cannot decrypt: no unlocked key, no grant, or not a member."""
+class KeyLocked(PistaError):
+    """The viewer cannot decrypt: their key is not unlocked, or they hold no usable grant."""
 
 
-class NotAllowed(NewsroomError):
-    """The user's role on the desk does not allow this; the message says whose it is."""
+class NotAllowed(PistaError):
+    """The user's place on the desk does not allow this; the message says whose it is."""
 
 
-class FollowUpError(NewsroomError):
+class ReviewError(PistaError):
+    """A review action that is not allowed; the message says why and what to do."""
+
+
+class ClaimError(ReviewError):
+    """A claim that cannot be taken, released or taken over as asked."""
+
+
+class FollowUpError(PistaError):
     """A follow-up change that cannot be made as asked (bad transition, missing reason...)."""

@@ -1,7 +1,7 @@
 """Staff roles as Django groups, and the model permissions each one carries.
 
 Permissions say which admin pages a role may open; which tips a person sees
-is decided separately, by desk membership (``intake.selectors``).
+is decided separately, by desk membership (``newsroom.access``, ``newsroom.selectors``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ ROLE_PERMISSIONS: Final = {
     "editor": [
         "intake.view_tip",
         "intake.change_tip",
-        "newsroom.view_desk",
+        "intake.view_desk",
         "newsroom.view_auditevent",
     ],
-    "coordinator": ["intake.view_tip", "newsroom.view_desk", "newsroom.view_auditevent"],
-    "journalist": ["intake.view_tip", "newsroom.view_desk"],
+    "coordinator": ["intake.view_tip", "intake.view_desk", "newsroom.view_auditevent"],
+    "journalist": ["intake.view_tip", "intake.view_desk"],
 }
 
 

@@ -1,7 +1,7 @@
 """Database sessions whose expired rows are deleted as soon as they are presented.
 
 A staff session holds half of an unlocked personal key (the other half is the
-keyring cookie). Django leaves an expired session row in place until
+unlocked-key cookie). Django leaves an expired session row in place until
 ``clearsessions`` runs; this store deletes it the moment its cookie comes back,
 so expiry destroys the server half at once for anyone who returns.
 """

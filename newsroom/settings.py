@@ -35,6 +35,16 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 def _required_in_production(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -57,7 +67,6 @@ else:
 
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 DATA_DIR = Path(os.environ.get("PISTA_DATA_DIR") or BASE_DIR / "data")
-PISTA_NEWSROOM_NAME = os.environ.get("PISTA_NEWSROOM_NAME", "Pista newsroom")
 
 INSTALLED_APPS = [
     "newsroom.apps.NewsroomAdminConfig",
@@ -83,7 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "newsroom.keyring.KeyringCookieMiddleware",
+    "newsroom.unlocked_key.UnlockedKeyCookieMiddleware",
     "newsroom.actor.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -173,9 +182,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LOGIN_URL = "admin:login"
 
-# --- sessions and the split keyring ------------------------------------------------
+# --- sessions and the unlocked key -------------------------------------------------
 # A staff member's unlocked personal key lives in the session store encrypted under a
-# random key that only the browser holds, in its own cookie (see newsroom.keyring).
+# random key that only the browser holds, in its own cookie (see newsroom.unlocked_key).
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -188,16 +197,11 @@ CSRF_COOKIE_AGE = None
 # Expired sessions are deleted when they are next presented (see newsroom.sessions);
 # `manage.py clearsessions` from cron removes the rest (docs/deployment.md).
 SESSION_ENGINE = "newsroom.sessions"
-PISTA_KEYRING_COOKIE = "pista_keyring"
-PISTA_KEYRING_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# A reader's check-back visit holds their receipt key the same way (see intake.checkback).
-PISTA_VISIT_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# --- cache: the check-back throttle's shared counter ----------------------------------
-# The throttle (intake.checkback) keeps a global count of failed passphrase attempts per
-# minute in the cache. Process-local memory is enough for one worker; with several
-# workers or hosts set REDIS_URL (e.g. redis://127.0.0.1:6379/0) so they share one budget.
-PISTA_CHECK_FAILURES_PER_MINUTE = int(os.environ.get("PISTA_CHECK_FAILURES_PER_MINUTE", "30"))
+# --- cache: the throttles' shared counters ---------------------------------------------
+# The throttles (intake.throttle) keep global counts per minute in the cache. Process-
+# local memory is enough for one worker; with several workers or hosts set REDIS_URL
+# (e.g. redis://127.0.0.1:6379/0) so they share one budget.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -271,4 +275,25 @@ EMAIL_TIMEOUT = 30
 # web server. Notification e-mails link to the admin at PISTA_BASE_URL (e.g.
 # https://tips.example.org); without it the links are paths only.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Pista's own settings ---------------------------------------------------------------
+# Every PISTA_* setting is here, with its default, and each can be set from the
+# environment variable of the same name. Code reads them as settings.PISTA_*.
+
+#: The newsroom's name, shown on the public pages.
+PISTA_NEWSROOM_NAME = os.environ.get("PISTA_NEWSROOM_NAME", "Pista newsroom")
+#: Absolute base of links in notification e-mails (e.g. https://tips.example.org).
 PISTA_BASE_URL = os.environ.get("PISTA_BASE_URL", "").rstrip("/")
+#: Where SQLite, media and the demo recovery key live (PISTA_DATA_DIR, read above).
+PISTA_DATA_DIR = DATA_DIR
+#: Tip submissions accepted per minute, newsroom-wide, before the form asks to wait.
+PISTA_SUBMISSIONS_PER_MINUTE = _env_int("PISTA_SUBMISSIONS_PER_MINUTE", 120)
+#: Failed check-back attempts allowed per minute, newsroom-wide.
+PISTA_CHECK_FAILURES_PER_MINUTE = _env_int("PISTA_CHECK_FAILURES_PER_MINUTE", 30)
+#: The cookie holding the browser's half of a staff member's unlocked key.
+PISTA_UNLOCKED_KEY_COOKIE = os.environ.get("PISTA_UNLOCKED_KEY_COOKIE", "pista_key")
+PISTA_UNLOCKED_KEY_COOKIE_SECURE = _env_bool(
+    "PISTA_UNLOCKED_KEY_COOKIE_SECURE", default=SESSION_COOKIE_SECURE
+)
+#: A reader's check-back visit holds their receipt key the same way (intake.checkback).
+PISTA_VISIT_COOKIE_SECURE = _env_bool("PISTA_VISIT_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)

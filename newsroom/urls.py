@@ -1,7 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # Desks moved to the public package's models in 0.2 (their public keys seal tips), so
+    # the admin serves them under /admin/intake/desk/; old links and bookmarks still work.
+    re_path(
+        r"^admin/newsroom/desk/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/intake/desk/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
 ]

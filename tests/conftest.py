@@ -29,7 +29,7 @@ def _fast_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 @pytest.fixture(autouse=True)
 def _secure_cookie_settings(settings: pytest.FixtureRequest) -> None:
     # Production flags, so tests see the cookies as deployed.
-    settings.PISTA_KEYRING_COOKIE_SECURE = True  # type: ignore[attr-defined]
+    settings.PISTA_UNLOCKED_KEY_COOKIE_SECURE = True  # type: ignore[attr-defined]
 
 
 @pytest.fixture

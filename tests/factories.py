@@ -9,10 +9,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from intake import crypto
+from intake.models import Desk
 from intake.services import Submission, tip_submit
-from newsroom.models import Desk
 from newsroom.roles import role_groups_ensure
-from newsroom.services import desk_create, keyring_create, recovery_key_create
+from newsroom.services.desks import desk_create
+from newsroom.services.personal_keys import personal_key_create
+from newsroom.services.recovery import recovery_key_create
 
 PASSWORD = "correct horse battery staple"
 
@@ -21,7 +23,7 @@ def make_staff(username: str, password: str = PASSWORD, **extra: Any) -> Any:
     user = get_user_model().objects.create_user(
         username=username, password=password, is_staff=True, **extra
     )
-    keyring_create(user=user, password=password)
+    personal_key_create(user=user, password=password)
     return user
 
 

@@ -32,7 +32,7 @@ def remove_role_groups(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> N
 class Migration(migrations.Migration):
     dependencies = [
         ("newsroom", "0001_initial"),
-        ("intake", "0002_initial"),
+        ("intake", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

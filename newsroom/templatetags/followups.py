@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 
 from newsroom.access import desks_coordinated_by
 from newsroom.models import DeskMembership
-from newsroom.selectors import desk_inbox, my_followups
+from newsroom.selectors.followups import desk_inbox, my_followups
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from intake.models import Tip
-from newsroom.models import Keyring
+from newsroom.models import PersonalKey
 from tests.factories import PASSWORD, Newsroom
 from tests.http_client import LoopbackClient, Response
 
@@ -106,9 +106,9 @@ def test_four_submissions_and_four_logins_at_once_all_succeed(
         response, client = result  # type: ignore[misc]
         assert response.status == 302, response.body[:500]
         assert response.headers["location"] == "/admin/"
-        assert "pista_keyring" in client.cookies, "the login did not unlock the personal key"
+        assert "pista_key" in client.cookies, "the login did not unlock the personal key"
         # The unlocked key works: the queue decrypts previews rather than showing locks.
         queue = client.get("/admin/intake/tip/")
         assert queue.status == 200
     # Nobody's key was replaced by a failed unwrap under load.
-    assert Keyring.objects.count() == len(staff)
+    assert PersonalKey.objects.count() == len(staff)

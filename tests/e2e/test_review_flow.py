@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from intake.models import Note, Tip
+from intake.models import Tip
+from newsroom.models import Note
 from tests.e2e.test_tip_flow import admin_login
 from tests.factories import Newsroom
 

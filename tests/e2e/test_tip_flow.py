@@ -221,7 +221,7 @@ def test_tip_is_locked_when_the_keyring_cookie_is_gone(
     page.goto(change_url)
     assert tip_text(page) == TIP_BODY
 
-    page.context.clear_cookies(name="pista_keyring")
+    page.context.clear_cookies(name="pista_key")
     page.reload()
 
     expect(page.locator(".tip-locked")).to_contain_text("This tip is locked for you.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from intake.conversation import reader_message_add
 from intake.models import Message, MessageKey
+from intake.services import reader_message_add
 from newsroom.models import AuditEvent
 from tests.factories import Newsroom, logged_in_client
 
@@ -62,7 +62,7 @@ def test_a_locked_keyring_shows_why_and_sends_nothing(newsroom: Newsroom) -> Non
     tip = newsroom.submit("A tip", desk=newsroom.latam).tip
     reader_message_add(tip=tip, body="Secret reply")
     client = logged_in_client("editor")
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     page = client.get(_url(tip.pk))
     assert page.status_code == 200
     assert b"This conversation is locked for you." in page.content

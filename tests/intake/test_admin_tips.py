@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from intake.admin import TipAdmin
 from intake.models import Tip
+from newsroom.admin.tips import TipAdmin
 from newsroom.models import AuditEvent
 from tests.factories import Newsroom, logged_in_client, make_staff
 
@@ -69,7 +69,7 @@ def test_reading_a_tip_records_who_and_which(newsroom: Newsroom) -> None:
 def test_locked_tip_page_explains_in_plain_words(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Locked words", desk=newsroom.latam).tip
     client = logged_in_client("editor")
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     response = client.get(f"/admin/intake/tip/{tip.pk}/change/")
     assert response.status_code == 200
     assert b"This tip is locked for you" in response.content
@@ -96,7 +96,7 @@ def test_ciphertext_is_never_listed_searched_or_filtered(newsroom: Newsroom) -> 
     assert tip.reference.encode() in found
     assert b"Searched the text of 1 tip(s)" in found
     assert tip.reference.encode() not in client.get("/admin/intake/tip/?q=absent").content
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     locked = client.get("/admin/intake/tip/?q=search+me").content
     assert tip.reference.encode() not in locked
     assert b"Only references can be looked up while your key is locked" in locked
@@ -147,14 +147,15 @@ def test_previews_and_text_searches_are_audited_without_the_search_words(
     assert search.detail == "searched the text of 3 tip(s); 3 matched"
     assert "alvarez" not in search.detail.lower()
 
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).delete()
     client.get("/admin/intake/tip/")
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).exists()
 
 
 def test_editors_delete_tips_for_good_after_a_warning(newsroom: Newsroom) -> None:
-    from intake.models import Message, Note, SealedKey
+    from intake.models import Message, SealedKey
+    from newsroom.models import Note
 
     tip = newsroom.submit("Delete this one", desk=newsroom.latam).tip
     kept = newsroom.submit("Keep this one", desk=newsroom.latam).tip

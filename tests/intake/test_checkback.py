@@ -19,11 +19,11 @@ from django.db import connection
 from django.test import Client
 
 from intake import checkback, crypto
-from intake.conversation import message_send_to_reader
 from intake.models import Message, Tip
 from intake.services import Submission
 from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
-from newsroom.services import keyring_unlock
+from newsroom.services.conversation import message_send_to_reader
+from newsroom.services.personal_keys import personal_key_unlock
 from tests.factories import PASSWORD, Newsroom, logged_in_client, make_newsroom
 from tests.intake.test_canary import (
     _database_rows_holding,
@@ -49,7 +49,7 @@ def _ask(newsroom: Newsroom, tip: Tip, body: str, *, by: str = "editor") -> None
     message_send_to_reader(
         tip=tip,
         user=newsroom.users[by],
-        personal_private_key=keyring_unlock(user=newsroom.users[by], password=PASSWORD),
+        personal_private_key=personal_key_unlock(user=newsroom.users[by], password=PASSWORD),
         body=body,
     )
 

@@ -12,36 +12,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intake import crypto, labels
-from intake.conversation import (
-    MAX_MESSAGE_LENGTH,
-    ConversationError,
-    conversation_for_reader,
-    conversation_for_staff,
+from intake.exceptions import MessageRefused, ReceiptKeyMismatch, SealBroken
+from intake.models import DeskKey, Message, MessageKey, Tip
+from intake.selectors import conversation_for_reader, desk_key_active, reader_status
+from intake.services import MAX_MESSAGE_LENGTH, Submission, reader_details_add, reader_message_add
+from newsroom.exceptions import KeyLocked
+from newsroom.models import AuditEvent
+from newsroom.selectors.timeline import tip_timeline
+from newsroom.services.conversation import (
+    conversation_open,
     message_send_to_reader,
     message_withdraw,
-    reader_details_add,
-    reader_message_add,
-    reader_status,
 )
-from intake.models import Message, MessageKey, Tip
-from intake.review import tip_move
-from intake.services import Submission, tip_delete
-from newsroom.exceptions import KeyLocked
-from newsroom.models import AuditEvent, DeskKey
-from newsroom.services import (
-    desk_key_active,
-    desk_member_remove,
-    desk_private_key_from_grant,
-    desk_reseal_batch,
-    keyring_unlock,
-)
+from newsroom.services.desk_keys import desk_reseal_batch
+from newsroom.services.desks import desk_member_remove
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.services.review import tip_move
+from newsroom.services.tips import tip_delete
+from newsroom.unsealing import desk_private_key_from_grant
 from tests.factories import PASSWORD, Newsroom
 
 Action = AuditEvent.Action
 
 
 def _personal(newsroom: Newsroom, name: str) -> bytes:
-    return keyring_unlock(user=newsroom.users[name], password=PASSWORD)
+    return personal_key_unlock(user=newsroom.users[name], password=PASSWORD)
 
 
 def _reader_key(submission: Submission) -> bytes:
@@ -55,7 +50,7 @@ def _ask(newsroom: Newsroom, tip: Tip, body: str, *, by: str = "editor") -> Mess
 
 
 def _staff_view(newsroom: Newsroom, tip: Tip, name: str) -> list[str | None]:
-    items = conversation_for_staff(
+    items = conversation_open(
         tip=tip, user=newsroom.users[name], personal_private_key=_personal(newsroom, name)
     )
     return [item.body for item in items]
@@ -79,7 +74,7 @@ def test_another_tips_passphrase_does_not_open_the_conversation(newsroom: Newsro
     other = newsroom.submit("Someone else's", desk=newsroom.latam)
     _ask(newsroom, mine.tip, "Only for the first reader")
 
-    with pytest.raises(KeyLocked, match="does not open this conversation"):
+    with pytest.raises(ReceiptKeyMismatch, match="does not open this conversation"):
         conversation_for_reader(tip=mine.tip, reader_private_key=_reader_key(other))
     assert conversation_for_reader(tip=other.tip, reader_private_key=_reader_key(other)) == []
 
@@ -124,7 +119,7 @@ def test_member_of_another_desk_can_neither_read_nor_write(newsroom: Newsroom) -
     personal = _personal(newsroom, "europe_journalist")
 
     with pytest.raises(KeyLocked, match="not sent to any of your desks"):
-        conversation_for_staff(tip=tip, user=outsider, personal_private_key=personal)
+        conversation_open(tip=tip, user=outsider, personal_private_key=personal)
     with pytest.raises(KeyLocked):
         message_send_to_reader(tip=tip, user=outsider, personal_private_key=personal, body="Hi")
     assert Message.objects.filter(author_kind="newsroom").count() == 0
@@ -137,7 +132,7 @@ def test_a_locked_keyring_cannot_read_or_write(newsroom: Newsroom) -> None:
     with pytest.raises(KeyLocked, match="not unlocked"):
         message_send_to_reader(tip=tip, user=editor, personal_private_key=None, body="Hi")
     with pytest.raises(KeyLocked, match="not unlocked"):
-        conversation_for_staff(tip=tip, user=editor, personal_private_key=None)
+        conversation_open(tip=tip, user=editor, personal_private_key=None)
 
 
 def test_recovery_key_opens_every_message(newsroom: Newsroom) -> None:
@@ -174,26 +169,34 @@ def test_a_message_body_moved_to_another_message_fails_to_open(newsroom: Newsroo
     second = _ask(newsroom, submission.tip, "Second")
     Message.objects.filter(pk=second.pk).update(body=bytes(first.body))
 
-    with pytest.raises(KeyLocked):
+    with pytest.raises(ReceiptKeyMismatch):
         conversation_for_reader(tip=submission.tip, reader_private_key=_reader_key(submission))
-    with pytest.raises(crypto.DecryptionError):
+    with pytest.raises(SealBroken, match="message 2 of tip"):
         _staff_view(newsroom, submission.tip, "editor")
 
 
 # --- what is kept, and when ------------------------------------------------------------
 
 
-def test_reader_messages_and_their_audit_are_rounded_to_the_hour(newsroom: Newsroom) -> None:
+def test_reader_messages_are_rounded_to_the_hour_and_leave_no_audit_row(
+    newsroom: Newsroom,
+) -> None:
     tip = newsroom.submit("A tip", desk=newsroom.latam).tip
+    events_before = AuditEvent.objects.count()
     with time_machine.travel(datetime(2026, 3, 4, 14, 37, 21, tzinfo=UTC), tick=False):
         message = reader_message_add(tip=tip, body="Reply")
         details = reader_details_add(tip=tip, body="More")
     hour = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
     assert message.created_at == hour
     assert details.created_at == hour
-    events = AuditEvent.objects.filter(action=Action.MESSAGE_RECEIVED)
-    assert [e.created_at for e in events] == [hour, hour]
-    assert all(e.actor_id is None for e in events)
+    # The message rows are the record: no audit row pins the reader's visit to the minute.
+    assert AuditEvent.objects.count() == events_before
+    # The tip's timeline still shows both, at the rounded hour, by nobody in particular.
+    entries = [e for e in tip_timeline(tip=tip, content_key=None) if e.kind == "reader"]
+    assert [(e.at, e.summary, e.actor) for e in entries] == [
+        (hour, "Message received from the reader", ""),
+        (hour, "Details added by the reader", ""),
+    ]
 
 
 def test_newsroom_messages_keep_their_exact_time_and_author(newsroom: Newsroom) -> None:
@@ -228,15 +231,14 @@ def test_details_added_later_are_marked_as_details(newsroom: Newsroom) -> None:
     reader_details_add(tip=tip, body="The meeting was on Friday")
     tip.refresh_from_db()
     assert tip.has_unread_reply
-    items = conversation_for_staff(
+    items = conversation_open(
         tip=tip, user=newsroom.users["editor"], personal_private_key=_personal(newsroom, "editor")
     )
     assert [(i.kind, i.body, i.author_name) for i in items] == [
         ("details", "The meeting was on Friday", "")
     ]
-    assert AuditEvent.objects.get(action=Action.MESSAGE_RECEIVED).detail == (
-        "details added to the tip"
-    )
+    reader_entries = [e for e in tip_timeline(tip=tip, content_key=None) if e.kind == "reader"]
+    assert [e.summary for e in reader_entries] == ["Details added by the reader"]
 
 
 def test_messages_keep_their_order_even_with_hour_rounded_reader_times(
@@ -254,9 +256,9 @@ def test_messages_keep_their_order_even_with_hour_rounded_reader_times(
 @pytest.mark.parametrize("body", ["", "   ", "\n\r\n\t"])
 def test_empty_messages_are_refused_and_nothing_is_stored(newsroom: Newsroom, body: str) -> None:
     tip = newsroom.submit("A tip", desk=newsroom.latam).tip
-    with pytest.raises(ConversationError, match="cannot be empty"):
+    with pytest.raises(MessageRefused, match="cannot be empty"):
         reader_message_add(tip=tip, body=body)
-    with pytest.raises(ConversationError, match="cannot be empty"):
+    with pytest.raises(MessageRefused, match="cannot be empty"):
         _ask(newsroom, tip, body)
     assert not Message.objects.exists()
     tip.refresh_from_db()
@@ -265,7 +267,7 @@ def test_empty_messages_are_refused_and_nothing_is_stored(newsroom: Newsroom, bo
 
 def test_overlong_messages_are_refused_with_the_limit(newsroom: Newsroom) -> None:
     tip = newsroom.submit("A tip", desk=newsroom.latam).tip
-    with pytest.raises(ConversationError, match="at most 50,000 characters"):
+    with pytest.raises(MessageRefused, match="at most 50,000 characters"):
         reader_message_add(tip=tip, body="x" * (MAX_MESSAGE_LENGTH + 1))
     assert not Message.objects.exists()
 
@@ -297,7 +299,7 @@ def test_withdrawn_message_no_longer_opens_for_the_reader(newsroom: Newsroom) ->
         conversation_for_reader(tip=submission.tip, reader_private_key=_reader_key(submission))
         == []
     )
-    items = conversation_for_staff(
+    items = conversation_open(
         tip=submission.tip,
         user=newsroom.users["editor"],
         personal_private_key=_personal(newsroom, "editor"),
@@ -311,7 +313,7 @@ def test_withdrawn_message_no_longer_opens_for_the_reader(newsroom: Newsroom) ->
 def test_reader_messages_cannot_be_withdrawn(newsroom: Newsroom) -> None:
     tip = newsroom.submit("A tip", desk=newsroom.latam).tip
     message = reader_message_add(tip=tip, body="Mine")
-    with pytest.raises(ConversationError, match="Only the newsroom"):
+    with pytest.raises(MessageRefused, match="Only the newsroom"):
         message_withdraw(
             message=message,
             user=newsroom.users["editor"],
@@ -417,7 +419,7 @@ def test_reading_the_conversation_costs_the_same_queries_for_two_or_ten_messages
             reader_message_add(tip=tip, body=f"Message {i}")
         personal = _personal(newsroom, "latam_journalist")
         with CaptureQueriesContext(connection) as queries:
-            conversation_for_staff(
+            conversation_open(
                 tip=tip, user=newsroom.users["latam_journalist"], personal_private_key=personal
             )
         return len(queries)

@@ -11,8 +11,7 @@ import pytest
 import time_machine
 
 from intake.models import Tip
-from intake.review import WAITING
-from intake.selectors import Dashboard, dashboard_for
+from newsroom.selectors.dashboard import Dashboard, dashboard_for
 from tests.factories import Newsroom, logged_in_client, make_staff
 
 Status = Tip.Status
@@ -58,7 +57,7 @@ def _days(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def test_editor_dashboard_counts_every_desks_waiting_tips(known_tips: Newsroom) -> None:
-    dashboard = dashboard_for(known_tips.users["editor"], waiting=WAITING)
+    dashboard = dashboard_for(known_tips.users["editor"])
 
     assert _status_counts(dashboard) == {"new": 3, "in_review": 1}
     assert [label for _, label, _ in dashboard.waiting_by_status] == ["New", "In review"]
@@ -68,7 +67,7 @@ def test_editor_dashboard_counts_every_desks_waiting_tips(known_tips: Newsroom) 
 
 
 def test_per_day_counts_cover_exactly_thirty_days_with_zeros(known_tips: Newsroom) -> None:
-    per_day = dashboard_for(known_tips.users["editor"], waiting=WAITING).per_day
+    per_day = dashboard_for(known_tips.users["editor"]).per_day
 
     assert len(per_day) == 30
     assert per_day[0][0] == "2024-05-02"
@@ -87,13 +86,13 @@ def test_per_day_counts_cover_exactly_thirty_days_with_zeros(known_tips: Newsroo
 
 
 def test_a_regional_members_dashboard_counts_only_their_desk(known_tips: Newsroom) -> None:
-    latam = dashboard_for(known_tips.users["latam_coord"], waiting=WAITING)
+    latam = dashboard_for(known_tips.users["latam_coord"])
     assert _status_counts(latam) == {"new": 1, "in_review": 1}
     assert latam.waiting_by_desk == [("Latin America", 2)]
     assert latam.oldest_waiting == NOW - timedelta(days=5)
     assert latam.per_day == _days({"2024-05-26": 1, "2024-05-29": 1, "2024-05-30": 1})
 
-    europe = dashboard_for(known_tips.users["europe_journalist"], waiting=WAITING)
+    europe = dashboard_for(known_tips.users["europe_journalist"])
     assert _status_counts(europe) == {"new": 1}
     assert europe.waiting_by_desk == [("Europe", 1)]
     assert europe.oldest_waiting == NOW - timedelta(days=40)
@@ -102,7 +101,7 @@ def test_a_regional_members_dashboard_counts_only_their_desk(known_tips: Newsroo
 
 def test_dashboard_with_nothing_waiting(newsroom: Newsroom, frozen: None) -> None:
     _tip(newsroom, newsroom.latam, Status.ARCHIVED, NOW - timedelta(days=1))
-    dashboard = dashboard_for(newsroom.users["editor"], waiting=WAITING)
+    dashboard = dashboard_for(newsroom.users["editor"])
     assert dashboard.waiting_by_status == []
     assert dashboard.waiting_by_desk == []
     assert dashboard.oldest_waiting is None
@@ -113,7 +112,7 @@ def test_dashboard_with_nothing_waiting(newsroom: Newsroom, frozen: None) -> Non
 
 def test_a_user_on_no_desk_gets_empty_figures(newsroom: Newsroom, frozen: None) -> None:
     _tip(newsroom, newsroom.latam, Status.NEW, NOW)
-    dashboard = dashboard_for(make_staff("root", is_superuser=True), waiting=WAITING)
+    dashboard = dashboard_for(make_staff("root", is_superuser=True))
     assert dashboard.waiting_by_status == []
     assert dashboard.oldest_waiting is None
     assert [count for _, count in dashboard.per_day] == [0] * 30
@@ -123,7 +122,7 @@ def test_chart_bars_scale_to_the_busiest_day(newsroom: Newsroom, frozen: None) -
     for _ in range(2):
         _tip(newsroom, newsroom.latam, Status.NEW, NOW)
     _tip(newsroom, newsroom.latam, Status.NEW, NOW - timedelta(days=1))
-    bars = dashboard_for(newsroom.users["editor"], waiting=WAITING).bars
+    bars = dashboard_for(newsroom.users["editor"]).bars
     assert len(bars) == 30
     assert [bar["x"] for bar in bars] == list(range(0, 300, 10))
     assert (bars[-1]["height"], bars[-1]["y"], bars[-1]["count"]) == (100, 0, 2)
@@ -135,7 +134,7 @@ def test_days_follow_the_newsrooms_time_zone(newsroom: Newsroom, settings: Any) 
     settings.TIME_ZONE = "America/Bogota"  # UTC-5: 02:00 UTC on 31 May is the evening of 30 May
     with time_machine.travel(datetime(2024, 5, 31, 2, 0, tzinfo=UTC), tick=False):
         newsroom.submit("Late evening in Bogotá", desk=newsroom.latam)
-        per_day = dashboard_for(newsroom.users["editor"], waiting=WAITING).per_day
+        per_day = dashboard_for(newsroom.users["editor"]).per_day
     assert len(per_day) == 30
     assert per_day[-1] == ("2024-05-30", 1)
     assert per_day[0][0] == "2024-05-01"

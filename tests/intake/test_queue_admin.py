@@ -14,27 +14,29 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from intake import crypto
-from intake.models import Note, SealedKey, StatusChange, Tip
-from intake.review import note_add, tip_claim, tip_transition
-from intake.services import received_hour, tip_open
+from intake.models import SealedKey, Tip
+from intake.services import received_hour
 from newsroom.exceptions import KeyLocked
-from newsroom.models import AuditEvent
-from newsroom.services import desk_member_add, keyring_unlock
+from newsroom.models import AuditEvent, Note, StatusChange
+from newsroom.services.desks import desk_member_add
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.services.review import note_add, tip_claim, tip_transition
+from newsroom.services.tips import tip_open
 from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
 
 Status = Tip.Status
 Action = AuditEvent.Action
 QUEUE = "/admin/intake/tip/"
 #: Queries behind one queue page, whatever the number of rows: session, user, permissions
-#: (2), the viewer's desks (2), status counts, desk filter (3), row count, the page's rows,
+#: (2), the viewer's desks (2), status counts, desk filter (2), row count, the page's rows,
 #: the viewer's desk-key grants, the page's sealed content keys; and for the sidebar's
 #: desk and follow-up entries, the viewer's roles (once per request) and whether they
 #: already have notification preferences; and the audit row recording the previews.
-QUEUE_QUERIES = 17
+QUEUE_QUERIES = 16
 
 
 def _key(user: Any) -> bytes:
-    return keyring_unlock(user=user, password=PASSWORD)
+    return personal_key_unlock(user=user, password=PASSWORD)
 
 
 def _refs(response: Any) -> list[str]:
@@ -272,7 +274,7 @@ def test_preview_is_locked_without_the_keyring_cookie_and_never_shows_ciphertext
     unlocked = client.get(QUEUE).content
     assert sorted(_preview_cells(unlocked)) == ["Port bribes", "Rail contracts"]
 
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     locked = client.get(QUEUE).content
     assert b"Port bribes" not in locked
     assert b"Rail contracts" not in locked
@@ -401,7 +403,7 @@ def test_text_search_decrypts_in_memory_and_says_how_many_it_searched(
 def test_text_search_while_locked_finds_nothing_and_says_why(newsroom: Newsroom) -> None:
     newsroom.submit("Bribes at the port", desk=newsroom.latam)
     client = logged_in_client("editor")
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     response = client.get(QUEUE, {"q": "port"})
     assert _refs(response) == []
     assert any("Only references can be looked up" in m for m in _messages(response))
@@ -524,7 +526,7 @@ def test_bulk_move_without_a_desk_asks_again_and_moves_nothing(newsroom: Newsroo
 def test_bulk_move_with_a_locked_key_moves_nothing(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Locked", desk=newsroom.latam).tip
     client = logged_in_client("editor")
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     response = _bulk(client, "move_to_desk", [tip], confirm="yes", target=newsroom.europe.pk)
     assert response.status_code == 302
     assert Tip.objects.get(pk=tip.pk).desk == newsroom.latam
@@ -593,7 +595,7 @@ def test_tip_page_timeline_is_in_time_order_and_decrypts_for_the_desk(
     assert rows[4].endswith("latam_coord Tip read")
 
     locked_client = logged_in_client("latam_coord")
-    del locked_client.cookies["pista_keyring"]
+    del locked_client.cookies["pista_key"]
     locked = locked_client.get(f"{QUEUE}{tip.pk}/change/").content
     assert b"Juan" not in locked
     assert locked.decode().count("(locked)") == 2

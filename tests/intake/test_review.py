@@ -12,31 +12,27 @@ import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.db import OperationalError, connection
 
-from intake.models import Note, SealedKey, StatusChange, Tip
-from intake.review import (
-    ALLOWED_TRANSITIONS,
-    ClaimError,
-    ReviewError,
+from intake.models import Desk, SealedKey, Tip
+from intake.selectors import desk_key_active
+from newsroom.exceptions import ClaimError, KeyLocked, ReviewError
+from newsroom.models import AuditEvent, Note, StatusChange
+from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
+from newsroom.selectors.timeline import tip_timeline
+from newsroom.services.desks import desk_member_add
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.services.review import (
     note_add,
     tip_claim,
     tip_move,
     tip_release,
     tip_take_over,
-    tip_timeline,
     tip_transition,
     tips_move,
     tips_transition,
 )
-from intake.services import tip_content_key, tip_open
-from newsroom.exceptions import KeyLocked
-from newsroom.models import AuditEvent, Desk
-from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
-from newsroom.services import (
-    desk_key_active,
-    desk_member_add,
-    desk_private_key_from_grant,
-    keyring_unlock,
-)
+from newsroom.services.tips import tip_open
+from newsroom.unsealing import desk_private_key_from_grant, tip_content_key
+from newsroom.workflow import ALLOWED_TRANSITIONS
 from tests.factories import PASSWORD, Newsroom, make_newsroom, make_staff
 
 Status = Tip.Status
@@ -57,7 +53,7 @@ REOPENABLE = ("accepted", "rejected", "spam", "duplicate", "archived")
 
 
 def _key(user: Any) -> bytes:
-    return keyring_unlock(user=user, password=PASSWORD)
+    return personal_key_unlock(user=user, password=PASSWORD)
 
 
 def _set_status(tip: Tip, status: str) -> None:
@@ -806,7 +802,7 @@ def test_timeline_of_a_tip_shows_only_its_own_history(newsroom: Newsroom) -> Non
 
 def test_an_editor_elsewhere_is_only_a_journalist_on_this_desk(newsroom: Newsroom) -> None:
     """Review rights follow the role on the tip's desks, not a global permission."""
-    from newsroom.services import desk_member_add
+    from newsroom.services.desks import desk_member_add
 
     user = newsroom.users["latam_journalist"]
     desk_member_add(desk=newsroom.europe, user=user, role="editor", actor=None)
@@ -821,7 +817,7 @@ def test_an_editor_elsewhere_is_only_a_journalist_on_this_desk(newsroom: Newsroo
 def test_leaving_a_role_takes_its_group_away(newsroom: Newsroom) -> None:
     from django.contrib.auth import get_user_model
 
-    from newsroom.services import desk_member_add, desk_member_remove
+    from newsroom.services.desks import desk_member_add, desk_member_remove
 
     user = newsroom.users["europe_journalist"]
     desk_member_add(desk=newsroom.europe, user=user, role="editor", actor=None)
@@ -836,7 +832,7 @@ def test_leaving_a_role_takes_its_group_away(newsroom: Newsroom) -> None:
 
 def test_nobody_adds_themselves_to_a_desk(newsroom: Newsroom) -> None:
     from newsroom.exceptions import NotAllowed
-    from newsroom.services import desk_member_add
+    from newsroom.services.desks import desk_member_add
     from tests.factories import make_staff
 
     boss = make_staff("boss", is_superuser=True)
@@ -885,7 +881,7 @@ def test_malformed_staff_urls_are_not_found_not_server_errors(newsroom: Newsroom
 
 
 def test_repeated_reads_fold_into_one_timeline_line(newsroom: Newsroom) -> None:
-    from intake.services import tip_open
+    from newsroom.services.tips import tip_open
 
     tip = newsroom.submit("Read often", desk=newsroom.latam).tip
     editor = newsroom.users["editor"]

@@ -5,23 +5,26 @@ from __future__ import annotations
 import pytest
 
 from intake import crypto, labels
-from intake.models import SealedKey, Tip
-from intake.services import decrypt_tip, tip_content_key, tip_delete, tip_open
-from newsroom.exceptions import KeyLocked, NoGeneralDesk, WrongRecoveryKey
-from newsroom.models import AuditEvent, DeskKey, DeskKeyGrant, Keyring
-from newsroom.services import (
-    desk_key_active,
-    desk_member_remove,
+from intake.exceptions import NoGeneralDesk, SealBroken
+from intake.models import DeskKey, SealedKey, Tip
+from intake.selectors import desk_key_active
+from newsroom.exceptions import KeyLocked, WrongRecoveryKey
+from newsroom.models import AuditEvent, DeskKeyGrant, PersonalKey
+from newsroom.services.desk_keys import desk_reseal_batch
+from newsroom.services.desks import desk_member_remove
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.services.tips import tip_delete, tip_open
+from newsroom.unsealing import (
     desk_private_key_from_grant,
     desk_private_key_from_recovery,
-    desk_reseal_batch,
-    keyring_unlock,
+    tip_content_key,
+    tip_decrypt,
 )
 from tests.factories import PASSWORD, Newsroom
 
 
 def _personal(newsroom: Newsroom, name: str) -> bytes:
-    return keyring_unlock(user=newsroom.users[name], password=PASSWORD)
+    return personal_key_unlock(user=newsroom.users[name], password=PASSWORD)
 
 
 def test_tip_is_sealed_to_general_regional_and_recovery_keys(newsroom: Newsroom) -> None:
@@ -82,7 +85,7 @@ def test_submission_time_is_rounded_to_the_hour(newsroom: Newsroom) -> None:
 
 def test_without_a_general_desk_the_tip_is_refused_not_half_stored(db) -> None:
     from intake.services import tip_submit
-    from newsroom.services import recovery_key_create
+    from newsroom.services.recovery import recovery_key_create
 
     recovery_key_create()
     with pytest.raises(NoGeneralDesk):
@@ -94,7 +97,7 @@ def test_database_and_settings_alone_cannot_open_any_tip(newsroom: Newsroom) -> 
     """Everything stored, tried with every key the database could offer: nothing opens."""
     tip = newsroom.submit("Nobody without a session", desk=newsroom.latam).tip
     label = labels.tip_content_key(tip.id)
-    stored_keys = [bytes(k.public_key) for k in Keyring.objects.all()]
+    stored_keys = [bytes(k.public_key) for k in PersonalKey.objects.all()]
     stored_keys += [bytes(k.public_key) for k in DeskKey.objects.all()]
     stored_keys += [bytes(g.wrapped_private_key) for g in DeskKeyGrant.objects.all()]
     for sealed in SealedKey.objects.filter(tip=tip):
@@ -239,7 +242,7 @@ def test_reseal_with_the_wrong_key_changes_nothing(newsroom: Newsroom) -> None:
     before = list(
         SealedKey.objects.filter(desk_key=old_key).values_list("sealed_content_key", flat=True)
     )
-    with pytest.raises(crypto.DecryptionError):
+    with pytest.raises(KeyLocked, match="nothing was re-sealed"):
         desk_reseal_batch(
             old_key=old_key, old_private_key=crypto.generate_keypair().private_key, actor=None
         )
@@ -266,5 +269,5 @@ def test_content_moved_between_tips_does_not_open(newsroom: Newsroom) -> None:
     second.save(update_fields=["body"])
     personal = _personal(newsroom, "editor")
     key = tip_content_key(tip=second, user=newsroom.users["editor"], personal_private_key=personal)
-    with pytest.raises(crypto.DecryptionError):
-        decrypt_tip(second, key)
+    with pytest.raises(SealBroken, match=f"text of tip {second.reference}"):
+        tip_decrypt(second, key)

@@ -15,7 +15,8 @@ from django.utils.html import escape
 from intake import crypto, passphrase
 from intake.models import Tip
 from intake.views import NOT_ACCEPTING
-from newsroom.services import desk_create, recovery_key_create
+from newsroom.services.desks import desk_create
+from newsroom.services.recovery import recovery_key_create
 from tests.factories import Newsroom
 
 pytestmark = pytest.mark.django_db

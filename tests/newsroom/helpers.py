@@ -5,21 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from intake.models import Tip
-from newsroom.followups import followup_create
-from newsroom.models import Desk, FollowUp
-from newsroom.services import (
-    desk_key_active,
-    desk_member_add,
-    desk_private_key_from_recovery,
-    keyring_unlock,
-)
+from intake.models import Desk, Tip
+from intake.selectors import desk_key_active
+from newsroom.models import FollowUp
+from newsroom.services.desks import desk_member_add
+from newsroom.services.followups import followup_create
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.unsealing import desk_private_key_from_recovery
 from tests.factories import PASSWORD, Newsroom, make_staff
 
 
 def key_of(user: Any) -> bytes:
     """The user's personal private key, as a login would unlock it."""
-    return keyring_unlock(user=user, password=PASSWORD)
+    return personal_key_unlock(user=user, password=PASSWORD)
 
 
 def accepted_tip(newsroom: Newsroom, body: str = "A tip", *, desk: Desk | None = None) -> Tip:

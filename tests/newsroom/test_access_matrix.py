@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from newsroom.followups import followup_comment_add
-from newsroom.models import Desk, DeskMembership, FollowUp, FollowUpComment
+from intake.models import Desk
+from newsroom.models import DeskMembership, FollowUp, FollowUpComment
+from newsroom.services.followups import followup_comment_add
 from tests.factories import Newsroom, logged_in_client
 from tests.newsroom.helpers import accepted_tip, add_member, assign, key_of
 
@@ -147,9 +148,9 @@ OBJECT_URLS: dict[str, tuple[ObjectUrl, int, int, set[int]]] = {
         403,
         {403, 404},
     ),
-    "desk page": (lambda w: f"/admin/newsroom/desk/{w.desk.pk}/change/", 200, 200, {302}),
+    "desk page": (lambda w: f"/admin/intake/desk/{w.desk.pk}/change/", 200, 200, {302}),
     "desk member removal": (
-        lambda w: f"/admin/newsroom/desk/{w.desk.pk}/members/{w.journalist.pk}/remove/",
+        lambda w: f"/admin/intake/desk/{w.desk.pk}/members/{w.journalist.pk}/remove/",
         200,
         403,
         {404},
@@ -183,7 +184,7 @@ LIST_URLS = {
     "my follow-ups": "/admin/newsroom/followup/",
     "desk inbox": "/admin/newsroom/followup/inbox/",
     "coordinator overview": "/admin/newsroom/followup/overview/",
-    "desks": "/admin/newsroom/desk/",
+    "desks": "/admin/intake/desk/",
     "tips": "/admin/intake/tip/",
     "audit trail": "/admin/newsroom/auditevent/",
 }
@@ -316,22 +317,22 @@ POSTS: dict[str, PostCase] = {
         {"action": "mark_done", "_selected_action": [str(w.followup.pk)]},
     ),
     "desk details": lambda world, w: (
-        f"/admin/newsroom/desk/{w.desk.pk}/change/",
+        f"/admin/intake/desk/{w.desk.pk}/change/",
         {"name": "Taken", "description": "", "languages": "x", "is_active": "on"},
     ),
     "desk member add": lambda world, w: (
-        f"/admin/newsroom/desk/{w.desk.pk}/members/add/",
+        f"/admin/intake/desk/{w.desk.pk}/members/add/",
         {"user": world.other_user_for(w).pk, "role": "editor"},
     ),
     "desk member remove": lambda world, w: (
-        f"/admin/newsroom/desk/{w.desk.pk}/members/{w.journalist.pk}/remove/",
+        f"/admin/intake/desk/{w.desk.pk}/members/{w.journalist.pk}/remove/",
         {},
     ),
     "desk pending grants": lambda world, w: (
-        f"/admin/newsroom/desk/{w.desk.pk}/members/confirm/",
+        f"/admin/intake/desk/{w.desk.pk}/members/confirm/",
         {"member": w.journalist.pk},
     ),
-    "desk re-seal": lambda world, w: (f"/admin/newsroom/desk/{w.desk.pk}/reseal/", {}),
+    "desk re-seal": lambda world, w: (f"/admin/intake/desk/{w.desk.pk}/reseal/", {}),
 }
 
 

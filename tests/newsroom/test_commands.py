@@ -18,12 +18,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from intake import crypto
-from intake.models import SealedKey, Tip
-from intake.services import decrypt_tip, tip_content_key
+from intake.models import Desk, DeskKey, RecoveryKey, SealedKey, Tip
+from intake.selectors import desk_key_active
 from newsroom.exceptions import KeyLocked
-from newsroom.models import Desk, DeskKey, DeskKeyGrant, DeskMembership, Keyring, RecoveryKey
+from newsroom.models import DeskKeyGrant, DeskMembership, PersonalKey
 from newsroom.recovery_file import recovery_file_parse, recovery_file_render
-from newsroom.services import desk_key_active, desk_private_key_from_grant, keyring_unlock
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.unsealing import desk_private_key_from_grant, tip_content_key, tip_decrypt
 from tests.factories import PASSWORD, Newsroom, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -72,12 +73,12 @@ def stored_bytes() -> list[bytes]:
 
 
 def unlock(user: Any) -> bytes:
-    return keyring_unlock(user=user, password=PASSWORD)
+    return personal_key_unlock(user=user, password=PASSWORD)
 
 
 def can_read(tip: Tip, user: Any) -> str:
     content_key = tip_content_key(tip=tip, user=user, personal_private_key=unlock(user))
-    return decrypt_tip(tip, content_key).body
+    return tip_decrypt(tip, content_key).body
 
 
 # --- help ------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def test_newsroom_init_creates_the_general_desk_sealed_to_the_recovery_key() -> 
     assert general.name == "Editors"
     desk_key = desk_key_active(general)
     assert desk_key.recovery_key == RecoveryKey.objects.get()
-    from newsroom.services import desk_private_key_from_recovery
+    from newsroom.unsealing import desk_private_key_from_recovery
 
     assert desk_private_key_from_recovery(desk_key=desk_key, recovery_private_key=private_key)
 
@@ -222,9 +223,9 @@ def test_staff_create_makes_a_staff_user_with_a_personal_key(
     assert user.is_staff
     assert not user.is_superuser
     assert user.check_password(STRONG_PASSWORD)
-    keyring = Keyring.objects.get(user=user)
-    private_key = keyring_unlock(user=user, password=STRONG_PASSWORD)
-    assert Keyring.objects.get(user=user).public_key == keyring.public_key  # not replaced
+    keyring = PersonalKey.objects.get(user=user)
+    private_key = personal_key_unlock(user=user, password=STRONG_PASSWORD)
+    assert PersonalKey.objects.get(user=user).public_key == keyring.public_key  # not replaced
     blob = crypto.seal(b"x", bytes(keyring.public_key), label=b"t")
     assert crypto.unseal(blob, private_key, label=b"t") == b"x"
     assert "ana" in out
@@ -234,7 +235,7 @@ def test_staff_create_makes_a_staff_user_with_a_personal_key(
 def test_staff_create_accepts_stdin_passed_to_call_command() -> None:
     # Django's own createsuperuser takes ``stdin=`` this way (a stealth option).
     run("staff_create", "ana", "--password-stdin", stdin=io.StringIO(STRONG_PASSWORD + "\n"))
-    assert Keyring.objects.filter(user__username="ana").exists()
+    assert PersonalKey.objects.filter(user__username="ana").exists()
 
 
 def test_staff_create_can_make_a_superuser(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,7 +262,7 @@ def test_staff_create_refuses_a_weak_password(
         staff_create("ana", password, monkeypatch)
 
     assert not get_user_model().objects.filter(username="ana").exists()
-    assert not Keyring.objects.exists()
+    assert not PersonalKey.objects.exists()
 
 
 def test_staff_create_refuses_a_password_like_the_username(
@@ -273,13 +274,13 @@ def test_staff_create_refuses_a_password_like_the_username(
 
 def test_staff_create_refuses_a_duplicate_username(monkeypatch: pytest.MonkeyPatch) -> None:
     staff_create("ana", STRONG_PASSWORD, monkeypatch)
-    keyring_before = bytes(Keyring.objects.get().public_key)
+    keyring_before = bytes(PersonalKey.objects.get().public_key)
 
     with pytest.raises(CommandError, match="A user named ana already exists"):
         staff_create("ana", "another strong passphrase 9", monkeypatch)
 
     assert get_user_model().objects.filter(username="ana").count() == 1
-    assert bytes(Keyring.objects.get().public_key) == keyring_before
+    assert bytes(PersonalKey.objects.get().public_key) == keyring_before
 
 
 # --- desk_create -----------------------------------------------------------------------
@@ -638,7 +639,7 @@ def test_seed_demo_seeds_once_and_keeps_data_when_run_again(
     first = run("seed_demo")
     counts = {
         model: model.objects.count()
-        for model in (Desk, DeskKey, DeskKeyGrant, Keyring, Tip, RecoveryKey, get_user_model())
+        for model in (Desk, DeskKey, DeskKeyGrant, PersonalKey, Tip, RecoveryKey, get_user_model())
     }
     key_file = settings.DATA_DIR / "demo-recovery.key"
     key_text = key_file.read_text()
@@ -650,7 +651,7 @@ def test_seed_demo_seeds_once_and_keeps_data_when_run_again(
     assert "editor" in second
     assert counts == {
         model: model.objects.count()
-        for model in (Desk, DeskKey, DeskKeyGrant, Keyring, Tip, RecoveryKey, get_user_model())
+        for model in (Desk, DeskKey, DeskKeyGrant, PersonalKey, Tip, RecoveryKey, get_user_model())
     }
     assert counts[Desk] == 4
     assert counts[Tip] == 3

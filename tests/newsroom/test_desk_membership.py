@@ -8,29 +8,24 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.test import Client
 
 from intake import crypto, labels
-from intake.models import SealedKey
-from intake.services import tip_content_key
-from newsroom import desk_admin
-from newsroom.exceptions import KeyLocked
-from newsroom.models import AuditEvent, DeskKey, DeskKeyGrant, DeskMembership, Keyring
-from newsroom.services import (
-    desk_grants_complete_pending,
-    desk_key_active,
-    desk_member_add,
-    desk_private_key_from_grant,
-    desk_update,
-    keyring_reset,
-)
+from intake.models import DeskKey, SealedKey
+from intake.selectors import desk_key_active
+from newsroom.admin import desks as desk_admin
+from newsroom.exceptions import KeyLocked, NotAllowed
+from newsroom.models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
+from newsroom.services.desk_keys import desk_grants_complete_pending
+from newsroom.services.desks import desk_member_add, desk_update
+from newsroom.services.personal_keys import personal_key_reset
+from newsroom.unsealing import desk_private_key_from_grant, tip_content_key
 from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
 from tests.newsroom.helpers import add_member, key_of
 
 
 def _desk_url(desk: Any, suffix: str = "change/") -> str:
-    return f"/admin/newsroom/desk/{desk.pk}/{suffix}"
+    return f"/admin/intake/desk/{desk.pk}/{suffix}"
 
 
 def _grant_of(desk: Any, user: Any) -> DeskKeyGrant | None:
@@ -54,7 +49,7 @@ def _messages(response: Any) -> str:
 def _locked_client(username: str) -> Client:
     """Logged in, but the keyring cookie is gone: the personal key is locked."""
     client = logged_in_client(username)
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     return client
 
 
@@ -120,7 +115,7 @@ def test_a_member_without_a_personal_key_waits_for_their_first_login(
     newsroom: Newsroom,
 ) -> None:
     newcomer = make_staff("newcomer")
-    Keyring.objects.filter(user=newcomer).delete()
+    PersonalKey.objects.filter(user=newcomer).delete()
     response = logged_in_client("latam_coord").post(
         _desk_url(newsroom.latam, "members/add/"),
         {"user": newcomer.pk, "role": "journalist"},
@@ -220,7 +215,7 @@ def test_completing_grants_reports_members_still_without_a_personal_key(
     newsroom: Newsroom,
 ) -> None:
     ready, unready = make_staff("ready"), make_staff("unready")
-    Keyring.objects.filter(user=unready).delete()
+    PersonalKey.objects.filter(user=unready).delete()
     for user in (ready, unready):
         desk_member_add(desk=newsroom.latam, user=user, role="journalist", actor=None)
     coordinator = newsroom.users["latam_coord"]
@@ -238,7 +233,7 @@ def test_there_is_no_bulk_grant_across_desks(newsroom: Newsroom) -> None:
     desk_member_add(desk=newsroom.latam, user=waiting, role="journalist", actor=None)
     client = logged_in_client("latam_coord")
     client.post(
-        "/admin/newsroom/desk/",
+        "/admin/intake/desk/",
         {"action": "confirm_pending_grants", "_selected_action": [newsroom.latam.pk]},
     )
     assert _grant_of(newsroom.latam, waiting) is None
@@ -246,7 +241,7 @@ def test_there_is_no_bulk_grant_across_desks(newsroom: Newsroom) -> None:
 
 def test_a_password_reset_turns_the_grant_back_into_a_pending_one(newsroom: Newsroom) -> None:
     journalist = newsroom.users["latam_journalist"]
-    keyring_reset(user=journalist, new_password=PASSWORD, actor=None)
+    personal_key_reset(user=journalist, new_password=PASSWORD, actor=None)
     page = logged_in_client("latam_coord").get(_desk_url(newsroom.latam)).content.decode()
     assert "PENDING" in page
     assert "or their password was reset since" in page
@@ -355,7 +350,7 @@ def test_a_member_who_never_held_the_retired_key_cannot_reseal(newsroom: Newsroo
 
 
 def test_the_coordinator_must_be_a_coordinator_member(newsroom: Newsroom) -> None:
-    with pytest.raises(ValidationError, match="coordinator role"):
+    with pytest.raises(NotAllowed, match="coordinator role"):
         desk_update(
             desk=newsroom.latam,
             actor=None,
@@ -365,7 +360,7 @@ def test_the_coordinator_must_be_a_coordinator_member(newsroom: Newsroom) -> Non
             coordinator=newsroom.users["latam_journalist"],
             is_active=True,
         )
-    with pytest.raises(ValidationError, match="coordinator role"):
+    with pytest.raises(NotAllowed, match="coordinator role"):
         desk_update(
             desk=newsroom.latam,
             actor=None,

@@ -10,10 +10,13 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from intake import crypto
+from intake.exceptions import SealBroken
 from intake.models import Tip
 from newsroom.exceptions import FollowUpError, KeyLocked, NotAllowed
-from newsroom.followups import (
+from newsroom.models import AuditEvent, FollowUp, FollowUpComment, FollowUpEvent
+from newsroom.selectors.followups import coordinator_overview, desk_inbox, my_followups
+from newsroom.services.desks import desk_member_add, desk_member_remove
+from newsroom.services.followups import (
     followup_comment_add,
     followup_create,
     followup_open,
@@ -21,9 +24,6 @@ from newsroom.followups import (
     followup_reschedule,
     followup_set_status,
 )
-from newsroom.models import AuditEvent, FollowUp, FollowUpComment, FollowUpEvent
-from newsroom.selectors import coordinator_overview, desk_inbox, my_followups
-from newsroom.services import desk_member_add, desk_member_remove
 from tests.factories import Newsroom, logged_in_client
 from tests.newsroom.helpers import accepted_tip, add_member, assign, key_of
 
@@ -69,7 +69,7 @@ def test_a_brief_moved_to_another_follow_up_does_not_open(newsroom: Newsroom) ->
     second = assign(newsroom, tip, brief="Something else")
     FollowUp.objects.filter(pk=second.pk).update(brief=bytes(first.brief))
 
-    with pytest.raises(crypto.CryptoError):
+    with pytest.raises(SealBroken, match="brief"):
         _open(FollowUp.objects.get(pk=second.pk), newsroom.users["latam_coord"])
 
 

@@ -1,4 +1,4 @@
-"""Keyring flows: login unlocks, logout destroys, password change keeps, reset withdraws."""
+"""PersonalKey flows: login unlocks, logout destroys, password change keeps, reset withdraws."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import pytest
 from django.test import Client
 
 from intake import crypto
-from intake.services import tip_content_key
-from newsroom.keyring import SESSION_FIELD, keyring_from_request
-from newsroom.models import AuditEvent, DeskKeyGrant, Keyring
-from newsroom.services import (
-    desk_key_active,
-    desk_key_grant,
+from intake.selectors import desk_key_active
+from newsroom.models import AuditEvent, DeskKeyGrant, PersonalKey
+from newsroom.services.desk_keys import desk_key_grant
+from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.unlocked_key import SESSION_FIELD, unlocked_key
+from newsroom.unsealing import (
     desk_private_key_from_grant,
     desk_private_key_from_recovery,
-    keyring_unlock,
+    tip_content_key,
 )
 from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
 
@@ -31,7 +31,7 @@ def test_login_sets_the_split_keyring_cookie_with_strict_flags(newsroom: Newsroo
     client = Client()
     response = client.post("/admin/login/", {"username": "editor", "password": PASSWORD})
     assert response.status_code == 302
-    cookie = response.cookies["pista_keyring"]
+    cookie = response.cookies["pista_key"]
     assert cookie["httponly"] is True
     assert cookie["secure"] is True
     assert cookie["samesite"] == "Strict"
@@ -42,8 +42,8 @@ def test_login_sets_the_split_keyring_cookie_with_strict_flags(newsroom: Newsroo
 def test_session_half_alone_does_not_hold_the_private_key(newsroom: Newsroom) -> None:
     client = logged_in_client("editor")
     stored = base64.b64decode(client.session[SESSION_FIELD])
-    keyring = Keyring.objects.get(user=newsroom.users["editor"])
-    private_key = keyring_unlock(user=newsroom.users["editor"], password=PASSWORD)
+    keyring = PersonalKey.objects.get(user=newsroom.users["editor"])
+    private_key = personal_key_unlock(user=newsroom.users["editor"], password=PASSWORD)
     assert private_key not in stored
     assert bytes(keyring.public_key) not in stored
     # Without the cookie's key, the session blob cannot be opened.
@@ -60,7 +60,7 @@ def test_login_unlocks_and_the_editor_can_read(newsroom: Newsroom) -> None:
 def test_without_the_cookie_half_the_tip_is_locked(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Needs both halves", desk=newsroom.latam).tip
     client = logged_in_client("editor")
-    del client.cookies["pista_keyring"]
+    del client.cookies["pista_key"]
     page = _tip_page(client, tip.pk)
     assert b"Needs both halves" not in page
     assert b"This tip is locked for you" in page
@@ -70,7 +70,7 @@ def test_without_the_cookie_half_the_tip_is_locked(newsroom: Newsroom) -> None:
 def test_a_tampered_cookie_locks_rather_than_crashes(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Tampered cookie", desk=newsroom.latam).tip
     client = logged_in_client("editor")
-    client.cookies["pista_keyring"] = base64.urlsafe_b64encode(b"x" * 32).decode()
+    client.cookies["pista_key"] = base64.urlsafe_b64encode(b"x" * 32).decode()
     response = client.get(f"/admin/intake/tip/{tip.pk}/change/")
     assert response.status_code == 200
     assert b"This tip is locked for you" in response.content
@@ -79,15 +79,15 @@ def test_a_tampered_cookie_locks_rather_than_crashes(newsroom: Newsroom) -> None
 def test_logout_destroys_both_halves(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Gone at logout", desk=newsroom.latam).tip
     client = logged_in_client("editor")
-    cookie_value = client.cookies["pista_keyring"].value
+    cookie_value = client.cookies["pista_key"].value
     session_key = client.session.session_key
     response = client.post("/admin/logout/")
-    assert response.cookies["pista_keyring"].value == ""  # deleted in the browser
+    assert response.cookies["pista_key"].value == ""  # deleted in the browser
     from django.contrib.sessions.models import Session
 
     assert not Session.objects.filter(session_key=session_key).exists()
     # Replaying the old cookie on a new login session gives nothing: the blob is gone.
-    client.cookies["pista_keyring"] = cookie_value
+    client.cookies["pista_key"] = cookie_value
     assert b"Gone at logout" not in _tip_page(client, tip.pk)
 
 
@@ -98,8 +98,8 @@ def test_expired_session_cannot_unlock(newsroom: Newsroom, rf) -> None:
     request = rf.get("/admin/")
     request.user = newsroom.users["editor"]
     request.session = session
-    request.COOKIES["pista_keyring"] = client.cookies["pista_keyring"].value
-    assert keyring_from_request(request) is None
+    request.COOKIES["pista_key"] = client.cookies["pista_key"].value
+    assert unlocked_key(request) is None
 
 
 def test_own_password_change_keeps_access(newsroom: Newsroom) -> None:
@@ -114,10 +114,12 @@ def test_own_password_change_keeps_access(newsroom: Newsroom) -> None:
     assert b"Still readable after change" in _tip_page(client, tip.pk)
     fresh = logged_in_client("latam_journalist", NEW_PASSWORD)
     assert b"Still readable after change" in _tip_page(fresh, tip.pk)
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.KEYRING_REWRAPPED).exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.PERSONAL_KEY_REWRAPPED).exists()
     with pytest.raises(crypto.DecryptionError):
         crypto.unwrap_with_password(
-            bytes(Keyring.objects.get(user=newsroom.users["latam_journalist"]).wrapped_private_key),
+            bytes(
+                PersonalKey.objects.get(user=newsroom.users["latam_journalist"]).wrapped_private_key
+            ),
             PASSWORD,
             label=f"personal-key:v1:{newsroom.users['latam_journalist'].pk}".encode(),
         )
@@ -142,7 +144,7 @@ def test_admin_reset_removes_access_until_regranted_by_recovery(newsroom: Newsro
     )
     assert response.status_code == 302
     assert not DeskKeyGrant.objects.filter(user=journalist).exists()
-    event = AuditEvent.objects.get(action=AuditEvent.Action.KEYRING_RESET)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PERSONAL_KEY_RESET)
     assert event.actor == admin
     assert event.subject_user == journalist
 
@@ -162,14 +164,14 @@ def test_admin_reset_removes_access_until_regranted_by_recovery(newsroom: Newsro
 def test_a_member_with_an_unlocked_key_can_regrant(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Granted by a colleague", desk=newsroom.latam).tip
     journalist = newsroom.users["latam_journalist"]
-    from newsroom.services import keyring_reset
+    from newsroom.services.personal_keys import personal_key_reset
 
-    new_personal = keyring_reset(user=journalist, new_password=NEW_PASSWORD, actor=None)
+    new_personal = personal_key_reset(user=journalist, new_password=NEW_PASSWORD, actor=None)
     assert new_personal is not None
     with pytest.raises(Exception, match="no copy"):
         tip_content_key(tip=tip, user=journalist, personal_private_key=new_personal)
     coordinator = newsroom.users["latam_coord"]
-    coord_personal = keyring_unlock(user=coordinator, password=PASSWORD)
+    coord_personal = personal_key_unlock(user=coordinator, password=PASSWORD)
     desk_private = desk_private_key_from_grant(
         desk_key=desk_key_active(newsroom.latam),
         user=coordinator,
@@ -183,11 +185,11 @@ def test_a_member_with_an_unlocked_key_can_regrant(newsroom: Newsroom) -> None:
 
 def test_password_changed_outside_pista_gives_a_new_key_at_login(newsroom: Newsroom) -> None:
     journalist = newsroom.users["latam_journalist"]
-    old_public = bytes(Keyring.objects.get(user=journalist).public_key)
+    old_public = bytes(PersonalKey.objects.get(user=journalist).public_key)
     journalist.set_password(NEW_PASSWORD)  # what `manage.py changepassword` does
     journalist.save(update_fields=["password"])
     logged_in_client("latam_journalist", NEW_PASSWORD)
-    assert bytes(Keyring.objects.get(user=journalist).public_key) != old_public
+    assert bytes(PersonalKey.objects.get(user=journalist).public_key) != old_public
     assert not DeskKeyGrant.objects.filter(user=journalist).exists()
 
 
@@ -196,13 +198,13 @@ def test_first_login_without_a_keyring_creates_one(db) -> None:
 
     get_user_model().objects.create_superuser("boss", password=PASSWORD)
     logged_in_client("boss")
-    assert Keyring.objects.filter(user__username="boss").exists()
+    assert PersonalKey.objects.filter(user__username="boss").exists()
 
 
 def test_wrong_password_does_not_touch_the_keyring(newsroom: Newsroom) -> None:
-    before = bytes(Keyring.objects.get(user=newsroom.users["editor"]).wrapped_private_key)
+    before = bytes(PersonalKey.objects.get(user=newsroom.users["editor"]).wrapped_private_key)
     response = Client().post("/admin/login/", {"username": "editor", "password": "wrong password!"})
     assert response.status_code == 200
-    assert "pista_keyring" not in response.cookies
-    after = bytes(Keyring.objects.get(user=newsroom.users["editor"]).wrapped_private_key)
+    assert "pista_key" not in response.cookies
+    after = bytes(PersonalKey.objects.get(user=newsroom.users["editor"]).wrapped_private_key)
     assert before == after

@@ -18,16 +18,16 @@ from django.core.management import call_command
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from newsroom import notifications
-from newsroom.followups import followup_reassign, followup_reschedule, followup_set_status
 from newsroom.models import FollowUp, Notification, NotificationPreference
-from newsroom.notifications import (
+from newsroom.services import notifications
+from newsroom.services.desks import desk_member_remove, desk_update
+from newsroom.services.followups import followup_reassign, followup_reschedule, followup_set_status
+from newsroom.services.notifications import (
     MAX_ATTEMPTS,
     notification_deliver,
     notification_queue,
     notify_tip_accepted,
 )
-from newsroom.services import desk_member_remove, desk_update
 from tests.factories import Newsroom, logged_in_client
 from tests.newsroom.helpers import accepted_tip, add_member, assign
 
@@ -428,7 +428,7 @@ def test_the_database_worker_sends_queued_notifications_and_defers_retries(
 def test_accepting_a_tip_in_the_review_queue_tells_the_coordinator(
     staffed: Newsroom, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from intake.review import tip_transition
+    from newsroom.services.review import tip_transition
 
     tip = staffed.submit(TIP_TEXT, desk=staffed.latam).tip
     with django_capture_on_commit_callbacks(execute=True):

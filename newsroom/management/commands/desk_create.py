@@ -7,9 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from newsroom.exceptions import NewsroomError
-from newsroom.models import Desk, DeskMembership
-from newsroom.services import desk_create
+from intake.exceptions import PistaError
+from intake.models import Desk
+from newsroom.models import DeskMembership
+from newsroom.services.desks import desk_create
 
 
 class Command(BaseCommand):
@@ -63,6 +64,6 @@ class Command(BaseCommand):
                 description=options["description"],
                 members=members,
             )
-        except NewsroomError as exc:
+        except PistaError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Created desk {desk} with {len(members)} member(s).")

@@ -6,14 +6,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.exceptions import NewsroomError
-from newsroom.models import Desk, DeskMembership
-from newsroom.services import (
-    desk_key_active,
-    desk_key_grant,
-    desk_member_add,
-    desk_private_key_from_recovery,
-)
+from intake.exceptions import PistaError
+from intake.models import Desk
+from intake.selectors import desk_key_active
+from newsroom.models import DeskMembership
+from newsroom.services.desk_keys import desk_key_grant
+from newsroom.services.desks import desk_member_add
+from newsroom.unsealing import desk_private_key_from_recovery
 
 from ._recovery import add_recovery_argument, read_recovery_key
 
@@ -58,6 +57,6 @@ class Command(BaseCommand):
                     actor=None,
                     desk_private_key=desk_private_key,
                 )
-        except NewsroomError as exc:
+        except PistaError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{user} now holds the {desk} desk key.")

@@ -6,15 +6,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.exceptions import NewsroomError
-from newsroom.models import Desk, DeskKey, DeskMembership
-from newsroom.services import (
-    RESEAL_BATCH_SIZE,
-    desk_key_active,
-    desk_member_remove,
-    desk_private_key_from_recovery,
-    desk_reseal_batch,
-)
+from intake.exceptions import PistaError
+from intake.models import Desk, DeskKey
+from intake.selectors import desk_key_active
+from newsroom.models import DeskMembership
+from newsroom.services.desk_keys import RESEAL_BATCH_SIZE, desk_reseal_batch
+from newsroom.services.desks import desk_member_remove
+from newsroom.unsealing import desk_private_key_from_recovery
 
 from ._recovery import read_recovery_key
 
@@ -74,7 +72,7 @@ class Command(BaseCommand):
                     moved += count
                     if count < RESEAL_BATCH_SIZE:
                         break
-        except NewsroomError as exc:
+        except PistaError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Removed {user} from {desk}; re-sealed {moved} tip(s) to the new desk key."

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.notifications import followups_remind
+from newsroom.services.notifications import followups_remind
 
 
 class Command(BaseCommand):

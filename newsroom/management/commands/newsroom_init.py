@@ -8,9 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from newsroom.exceptions import NewsroomError
+from intake.exceptions import PistaError
 from newsroom.recovery_file import recovery_file_render
-from newsroom.services import desk_create, recovery_key_create
+from newsroom.services.desks import desk_create
+from newsroom.services.recovery import recovery_key_create
 
 
 class Command(BaseCommand):
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                     _write_new_file(Path(out), text)
                 else:
                     self.stdout.write(text, ending="")
-        except NewsroomError as exc:
+        except PistaError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:
             raise CommandError(

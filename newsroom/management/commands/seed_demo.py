@@ -9,12 +9,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from intake.models import Tip
-from intake.review import tip_transition
+from intake.models import Desk, RecoveryKey, Tip
 from intake.services import tip_submit
-from newsroom.models import Desk, RecoveryKey
 from newsroom.recovery_file import recovery_file_render
-from newsroom.services import desk_create, desk_update, keyring_create, recovery_key_create
+from newsroom.services.desks import desk_create, desk_update
+from newsroom.services.personal_keys import personal_key_create
+from newsroom.services.recovery import recovery_key_create
+from newsroom.services.review import tip_transition
 
 DEMO_PASSWORD = "pista-demo-2026"  # noqa: S105 - published on purpose; DEBUG only
 REGIONAL_DESKS = (
@@ -71,7 +72,7 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=superuser,
             )
-            keyring_create(user=user, password=DEMO_PASSWORD)
+            personal_key_create(user=user, password=DEMO_PASSWORD)
             return user
 
         pair = recovery_key_create()

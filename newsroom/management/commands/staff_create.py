@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.services import keyring_create
+from newsroom.services.personal_keys import personal_key_create
 
 
 class Command(BaseCommand):
@@ -56,5 +56,5 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=options["superuser"],
         )
-        keyring_create(user=user, password=password)
+        personal_key_create(user=user, password=password)
         self.stdout.write(f"Created staff user {username} with a personal key.")
