@@ -7,6 +7,13 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from django.core.checks import Tags, register
+
+        from .checks import migration_history_check
+
+        register(migration_history_check, Tags.database)
+
 
 class NewsroomAdminConfig(AdminConfig):
     """The Django admin, with Pista's site: login unlocks the personal key."""
