@@ -44,7 +44,9 @@ class Newsroom:
 
 
 def make_newsroom() -> Newsroom:
-    role_groups_ensure()  # a transactional test before this one may have emptied them
+    # A transactional test before this one may have emptied the groups (see
+    # tests.conftest.role_groups_restored for why they are not rolled back).
+    role_groups_ensure()
     recovery = recovery_key_create()
     users = {
         name: make_staff(name)

@@ -14,12 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import Browser, Page, sync_playwright
-from pytest_django import DjangoDbBlocker
-
-from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
-from tests.factories import Newsroom, make_newsroom
 
 # Playwright's sync API keeps an asyncio event loop registered in the main thread,
 # so Django's async-safety guard would refuse every ORM call in a test body (and the
@@ -90,37 +85,9 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
         opened.context.close()
 
 
-@pytest.fixture
-def e2e_newsroom(transactional_db: None) -> Newsroom:
-    """``tests.conftest.newsroom`` for the live server, which needs committed data."""
-    _restore_role_groups()
-    return make_newsroom()
-
-
 @pytest.fixture(scope="module", autouse=True)
-def _role_groups_left_in_place(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """Put the role groups back after the module's last flush, for the tests that follow."""
-    yield
-    with django_db_blocker.unblock():
-        _restore_role_groups()
-
-
-def _restore_role_groups() -> None:
-    """Recreate the role groups that migration ``newsroom.0002`` made.
-
-    A transactional test ends by emptying every table, so the groups are gone for the
-    next one. ``django_db_serialized_rollback`` cannot bring them back here: once
-    Playwright's event loop runs in the main thread, ``connections["default"]`` is a
-    context-local object without the serialized contents, and the restore is skipped
-    silently. Flushing re-creates permissions (``post_migrate``), so only groups remain.
-    """
-    for role, group_name in ROLE_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for dotted in ROLE_PERMISSIONS[role]:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+def _role_groups_left_in_place(role_groups_restored: None) -> None:
+    """Every test here commits (``committed_newsroom``): restore the groups after the module."""
 
 
 @pytest.fixture

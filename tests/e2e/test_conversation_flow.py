@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from intake.models import Message, Tip
-from tests.e2e.test_tip_flow import admin_login, fill_tip, passphrase_words, send
 from tests.factories import Newsroom
+from tests.helpers import admin_login, fill_tip, passphrase_words, send_tip
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def check_in(page: Page, base_url: str, passphrase: str) -> None:
 
 def test_reader_and_editor_talk_through_the_check_back_page(
     live_server,
-    e2e_newsroom: Newsroom,
+    committed_newsroom: Newsroom,
     page: Page,
     new_page: Callable[[], Page],
     screenshot: Callable[[Page, str], None],
@@ -44,7 +44,7 @@ def test_reader_and_editor_talk_through_the_check_back_page(
     # The reader sends a tip and keeps the passphrase.
     page.goto(base)
     fill_tip(page)
-    send(page)
+    send_tip(page)
     passphrase = " ".join(passphrase_words(page))
     expect(page.get_by_text("Check back later at")).to_contain_text("/check/")
     tip = Tip.objects.get()
@@ -113,12 +113,12 @@ def test_reader_and_editor_talk_through_the_check_back_page(
 
 
 def test_check_back_works_with_javascript_turned_off(
-    live_server, e2e_newsroom: Newsroom, page_no_js: Page
+    live_server, committed_newsroom: Newsroom, page_no_js: Page
 ) -> None:
     base = live_server.url
     page_no_js.goto(base)
     fill_tip(page_no_js)
-    send(page_no_js)
+    send_tip(page_no_js)
     passphrase = " ".join(passphrase_words(page_no_js))
 
     check_in(page_no_js, base, messy(passphrase))
@@ -133,9 +133,9 @@ def test_check_back_works_with_javascript_turned_off(
 
 
 def test_a_wrong_passphrase_gets_one_plain_message(
-    live_server, e2e_newsroom: Newsroom, page: Page, screenshot: Callable[[Page, str], None]
+    live_server, committed_newsroom: Newsroom, page: Page, screenshot: Callable[[Page, str], None]
 ) -> None:
-    e2e_newsroom.submit("A tip", desk=None)
+    committed_newsroom.submit("A tip", desk=None)
     page.goto(f"{live_server.url}/check/")
     screenshot(page, "check-back-form")
     page.get_by_label("Your passphrase").fill("these are not the seven words you want")

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from intake.models import Tip
 from newsroom.models import FollowUp, FollowUpEvent
-from tests.e2e.test_tip_flow import admin_login
 from tests.factories import Newsroom
+from tests.helpers import admin_login
 
 pytestmark = pytest.mark.browser
 
@@ -23,12 +23,12 @@ BRIEF = "Ask the harbour master for the March manifests; compare them with invoi
 
 def test_a_coordinator_assigns_a_follow_up_and_the_journalist_sees_it(
     live_server,
-    e2e_newsroom: Newsroom,
+    committed_newsroom: Newsroom,
     page: Page,
     new_page: Callable[[], Page],
     screenshot: Callable[[Page, str], None],
 ) -> None:
-    tip = e2e_newsroom.submit(TIP_BODY, desk=e2e_newsroom.latam).tip
+    tip = committed_newsroom.submit(TIP_BODY, desk=committed_newsroom.latam).tip
     Tip.objects.filter(pk=tip.pk).update(status=Tip.Status.ACCEPTED)  # the editors accepted it
     due = timezone.localdate() + timedelta(days=7)
 

@@ -7,16 +7,18 @@ from playwright.sync_api import Page, expect
 
 from intake.models import Tip
 from newsroom.models import Note
-from tests.e2e.test_tip_flow import admin_login
 from tests.factories import Newsroom
+from tests.helpers import admin_login
 
 pytestmark = pytest.mark.browser
 
 
 def test_editor_claims_notes_moves_and_accepts_a_tip_with_the_page_buttons(
-    live_server, e2e_newsroom: Newsroom, page: Page
+    live_server, committed_newsroom: Newsroom, page: Page
 ) -> None:
-    tip = e2e_newsroom.submit("The harbour master takes cash", desk=e2e_newsroom.latam).tip
+    tip = committed_newsroom.submit(
+        "The harbour master takes cash", desk=committed_newsroom.latam
+    ).tip
     admin_login(page, live_server.url, "editor")
     page.goto(f"{live_server.url}/admin/intake/tip/{tip.pk}/change/")
     expect(page.get_by_text("The harbour master takes cash")).to_be_visible()
@@ -24,7 +26,7 @@ def test_editor_claims_notes_moves_and_accepts_a_tip_with_the_page_buttons(
     page.get_by_role("button", name="Claim it").click()
     expect(page.get_by_text("You now hold this tip.")).to_be_visible()
     tip.refresh_from_db()
-    assert tip.claimed_by == e2e_newsroom.users["editor"]
+    assert tip.claimed_by == committed_newsroom.users["editor"]
 
     page.get_by_role("button", name="Release it").click()
     expect(page.get_by_text("Claim released.")).to_be_visible()
@@ -45,4 +47,4 @@ def test_editor_claims_notes_moves_and_accepts_a_tip_with_the_page_buttons(
     page.get_by_role("button", name="Change status").click()
     expect(page.get_by_text("Status changed to Accepted.")).to_be_visible()
     tip.refresh_from_db()
-    assert (tip.status, tip.desk) == (Tip.Status.ACCEPTED, e2e_newsroom.europe)
+    assert (tip.status, tip.desk) == (Tip.Status.ACCEPTED, committed_newsroom.europe)

@@ -9,30 +9,12 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
 
 from intake.models import Tip
-from tests.factories import PASSWORD, Newsroom
+from tests.factories import Newsroom
+from tests.helpers import TIP_BODY, admin_login, fill_tip, passphrase_words, send_tip
 
 pytestmark = pytest.mark.browser
 
-TIP_BODY = (
-    "The mayor's brother owns the contractor that won the bridge tender.\n"
-    "Payments went through Banco Andino in March — ask about invoice 4471."
-)
 BOOTSTRAP_CSS = "/static/vendor/bootstrap/css/bootstrap.min.css"
-
-
-def fill_tip(page: Page, *, body: str = TIP_BODY, desk: str = "Latin America") -> None:
-    page.get_by_label("What happened?").fill(body)
-    page.get_by_label("Which region does it concern?").select_option(label=desk)
-    page.get_by_label("No, I want to stay anonymous").check()
-
-
-def send(page: Page) -> None:
-    page.get_by_role("button", name="Send the tip").click()
-    page.wait_for_load_state()
-
-
-def passphrase_words(page: Page) -> list[str]:
-    return page.locator("ol.passphrase li").all_inner_texts()
 
 
 def tip_text(page: Page) -> str:
@@ -42,18 +24,9 @@ def tip_text(page: Page) -> str:
     return body.inner_text()
 
 
-def admin_login(page: Page, base_url: str, username: str) -> None:
-    """Log in through the real admin login form, which unlocks the keyring."""
-    page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/admin/")
-
-
 def test_reader_sends_a_tip_and_only_the_right_desks_can_read_it(
     live_server,
-    e2e_newsroom: Newsroom,
+    committed_newsroom: Newsroom,
     page: Page,
     new_page: Callable[[], Page],
     screenshot: Callable[[Page, str], None],
@@ -62,7 +35,7 @@ def test_reader_sends_a_tip_and_only_the_right_desks_can_read_it(
     expect(page.get_by_role("heading", name="Send a tip")).to_be_visible()
     screenshot(page, "tip-form")
     fill_tip(page)
-    send(page)
+    send_tip(page)
 
     expect(page.get_by_role("heading", name="Your tip has been received")).to_be_visible()
     words = passphrase_words(page)
@@ -72,7 +45,7 @@ def test_reader_sends_a_tip_and_only_the_right_desks_can_read_it(
     screenshot(page, "receipt")
 
     tip = Tip.objects.get()
-    assert tip.desk == e2e_newsroom.latam
+    assert tip.desk == committed_newsroom.latam
     assert not tip.has_contact
 
     editor = new_page()
@@ -99,19 +72,19 @@ def test_reader_sends_a_tip_and_only_the_right_desks_can_read_it(
 
 
 def test_reader_sends_a_tip_with_javascript_turned_off(
-    live_server, e2e_newsroom: Newsroom, page_no_js: Page
+    live_server, committed_newsroom: Newsroom, page_no_js: Page
 ) -> None:
     page_no_js.goto(live_server.url)
     fill_tip(page_no_js)
-    send(page_no_js)
+    send_tip(page_no_js)
 
     expect(page_no_js.get_by_role("heading", name="Your tip has been received")).to_be_visible()
     assert len(passphrase_words(page_no_js)) == 7
-    assert Tip.objects.get().desk == e2e_newsroom.latam
+    assert Tip.objects.get().desk == committed_newsroom.latam
 
 
 def test_character_counter_counts_down_as_the_reader_types(
-    live_server, e2e_newsroom: Newsroom, page: Page
+    live_server, committed_newsroom: Newsroom, page: Page
 ) -> None:
     page.goto(live_server.url)
     counter = page.get_by_text(re.compile(r"characters? left"))
@@ -127,7 +100,7 @@ def test_character_counter_counts_down_as_the_reader_types(
 
 
 def test_without_javascript_the_limit_is_still_enforced_by_the_browser(
-    live_server, e2e_newsroom: Newsroom, page_no_js: Page
+    live_server, committed_newsroom: Newsroom, page_no_js: Page
 ) -> None:
     page_no_js.goto(live_server.url)
     expect(page_no_js.get_by_label("What happened?")).to_have_attribute("maxlength", "50000")
@@ -136,7 +109,7 @@ def test_without_javascript_the_limit_is_still_enforced_by_the_browser(
 
 def test_rejected_tip_shows_the_specific_error_and_keeps_what_was_typed(
     live_server,
-    e2e_newsroom: Newsroom,
+    committed_newsroom: Newsroom,
     page: Page,
     screenshot: Callable[[Page, str], None],
 ) -> None:
@@ -160,7 +133,7 @@ def test_rejected_tip_shows_the_specific_error_and_keeps_what_was_typed(
     expect(page.get_by_label("What happened?")).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("What happened?")).to_have_value(TIP_BODY)
     expect(page.get_by_label("Which region does it concern?")).to_have_value(
-        str(e2e_newsroom.latam.pk)
+        str(committed_newsroom.latam.pk)
     )
     expect(page.get_by_label("Supporting links (optional)")).to_have_value(
         "https://example.org/tender.pdf"
@@ -171,7 +144,7 @@ def test_rejected_tip_shows_the_specific_error_and_keeps_what_was_typed(
 
 
 def test_public_pages_load_nothing_from_another_origin(
-    live_server, e2e_newsroom: Newsroom, page: Page
+    live_server, committed_newsroom: Newsroom, page: Page
 ) -> None:
     requests: list[Request] = []
     responses: list[Response] = []
@@ -190,7 +163,7 @@ def test_public_pages_load_nothing_from_another_origin(
     # Without the header the "no CSP violation" check below would prove nothing.
     assert "default-src 'self'" in (form.header_value("content-security-policy") or "")
     fill_tip(page)
-    send(page)
+    send_tip(page)
     expect(page.get_by_role("heading", name="Your tip has been received")).to_be_visible()
 
     urls = [request.url for request in requests]
@@ -211,11 +184,11 @@ def test_public_pages_load_nothing_from_another_origin(
 
 def test_tip_is_locked_when_the_keyring_cookie_is_gone(
     live_server,
-    e2e_newsroom: Newsroom,
+    committed_newsroom: Newsroom,
     page: Page,
     screenshot: Callable[[Page, str], None],
 ) -> None:
-    tip = e2e_newsroom.submit(TIP_BODY, desk=e2e_newsroom.latam).tip
+    tip = committed_newsroom.submit(TIP_BODY, desk=committed_newsroom.latam).tip
     admin_login(page, live_server.url, "editor")
     change_url = f"{live_server.url}/admin/intake/tip/{tip.pk}/change/"
     page.goto(change_url)

@@ -7,51 +7,36 @@ import re
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
 from intake import checkback, crypto
 from intake.models import Message, Tip
 from intake.services import Submission
-from newsroom.roles import ROLE_GROUPS, ROLE_PERMISSIONS
-from newsroom.services.conversation import message_send_to_reader
-from newsroom.services.personal_keys import personal_key_unlock
-from tests.factories import PASSWORD, Newsroom, logged_in_client, make_newsroom
-from tests.intake.test_canary import (
-    _database_rows_holding,
-    _files_under,
-    _holders,
-    _postgres_data_dir,
+from tests.factories import Newsroom, logged_in_client
+from tests.helpers import (
+    csrf_client,
+    database_rows_holding,
+    files_under,
+    holders,
+    message_to_reader,
+    postgres_data_dir,
+    reader_key_of,
+    tip_page,
 )
+
+# Each test starts with the throttles' budgets unspent; one test commits.
+pytestmark = pytest.mark.usefixtures("cleared_cache", "role_groups_restored")
 
 CHECK = "/check/"
 CONVERSATION = "/check/conversation/"
 LEAVE = "/check/leave/"
 CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def _ask(newsroom: Newsroom, tip: Tip, body: str, *, by: str = "editor") -> None:
-    message_send_to_reader(
-        tip=tip,
-        user=newsroom.users[by],
-        personal_private_key=personal_key_unlock(user=newsroom.users[by], password=PASSWORD),
-        body=body,
-    )
 
 
 def _check_in(client: Client, passphrase: str) -> None:
@@ -92,10 +77,13 @@ def test_check_page_is_never_cached_and_sets_only_the_csrf_cookie(client: Client
     ids=["capitals", "extra-spaces", "line-breaks", "tabs-and-title-case", "pasted-in-lines"],
 )
 def test_passphrase_is_forgiving_of_case_spaces_and_line_breaks(
-    client: Client, submission: Submission, typed
+    client: Client, newsroom: Newsroom, submission: Submission, typed
 ) -> None:
+    message_to_reader(newsroom, submission.tip, "Which port was it?")
     _check_in(client, typed(submission.passphrase))
-    assert client.get(CONVERSATION).status_code == 200
+    response = client.get(CONVERSATION)
+    assert response.status_code == 200
+    assert "Which port was it?" in response.content.decode(), "this tip's conversation opened"
 
 
 def test_every_failure_gets_the_same_page_and_status(newsroom: Newsroom) -> None:
@@ -144,7 +132,9 @@ def test_the_passphrase_is_not_echoed_back(client: Client, db: None) -> None:
 def test_conversation_shows_status_and_the_newsrooms_message(
     client: Client, newsroom: Newsroom, submission: Submission
 ) -> None:
-    _ask(newsroom, submission.tip, "Do you have a copy of the contract?", by="latam_coord")
+    message_to_reader(
+        newsroom, submission.tip, "Do you have a copy of the contract?", by="latam_coord"
+    )
     _check_in(client, submission.passphrase)
     response = client.get(CONVERSATION)
     assert response.status_code == 200
@@ -173,7 +163,7 @@ def test_status_never_says_who_holds_the_tip_or_why(
 def test_another_tips_passphrase_shows_nothing_of_this_tip(
     client: Client, newsroom: Newsroom, submission: Submission
 ) -> None:
-    _ask(newsroom, submission.tip, "Only for the first reader")
+    message_to_reader(newsroom, submission.tip, "Only for the first reader")
     other = newsroom.submit("Another tip", desk=None)
     _check_in(client, other.passphrase)
     page = client.get(CONVERSATION).content.decode()
@@ -265,7 +255,7 @@ def test_the_session_half_alone_names_no_tip_and_holds_no_key(
     client: Client, submission: Submission
 ) -> None:
     _check_in(client, submission.passphrase)
-    reader_key = crypto.derive_receipt_secrets(submission.passphrase).keypair.private_key
+    reader_key = reader_key_of(submission)
     raw_session = repr(dict(client.session.items())).encode()
     stored = base64.b64decode(client.session[checkback.SESSION_FIELD])
     for needle in (reader_key, submission.tip.pk.bytes):
@@ -347,16 +337,18 @@ def test_leave_keeps_a_staff_login_in_the_same_browser(
     client.post(LEAVE)
     assert client.get("/admin/").status_code == 200
     assert checkback.SESSION_FIELD not in client.session
+    # Still logged in with the personal key unlocked: the tip page decrypts the tip.
+    page = tip_page(client, submission.tip.pk).decode()
+    assert "The bridge tender was rigged" in page
 
 
 def test_check_back_works_through_csrf_protection(submission: Submission) -> None:
-    client = Client(enforce_csrf_checks=True)
-    page = client.get(CHECK)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    client, token = csrf_client(CHECK)
     response = client.post(
-        CHECK, {"passphrase": submission.passphrase, "csrfmiddlewaretoken": token.decode()}
+        CHECK, {"passphrase": submission.passphrase, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 303
+    assert response["Location"] == CONVERSATION
     assert client.post(CHECK, {"passphrase": submission.passphrase}).status_code == 403
 
 
@@ -466,25 +458,14 @@ def test_no_address_or_browser_is_stored_by_a_check_back(
     client.post(CHECK, {"passphrase": submission.passphrase}, **meta)
     client.post(CONVERSATION, {"kind": "reply", "reply-body": "An answer"}, **meta)
     client.post(CHECK, {"passphrase": "wrong words"}, **meta)
-    assert _database_rows_holding([address.encode(), agent.encode()]) == []
+    assert database_rows_holding([address.encode(), agent.encode()]) == []
 
 
-def _restore_role_groups() -> None:
-    """An earlier transactional test's flush removes the groups migrations made."""
-    for role, name in ROLE_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for dotted in ROLE_PERMISSIONS[role]:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_conversation_leaves_no_readable_trace_on_disk(tmp_path: Path, settings) -> None:
+def test_the_conversation_leaves_no_readable_trace_on_disk(
+    committed_newsroom: Newsroom, tmp_path: Path, settings
+) -> None:
     """Canaries written by both sides, read back through the pages, are nowhere on disk."""
-    _restore_role_groups()
-    newsroom = make_newsroom()
+    newsroom = committed_newsroom
     settings.MEDIA_ROOT = tmp_path / "media"
     started = time.time() - 1
     submission = newsroom.submit("A tip", desk=newsroom.latam)
@@ -501,25 +482,24 @@ def test_the_conversation_leaves_no_readable_trace_on_disk(tmp_path: Path, setti
     assert reply in editor.get(url).content.decode()
     reader.post(LEAVE)
 
-    secrets = crypto.derive_receipt_secrets(submission.passphrase)
     needles = [c.encode() for c in (question, reply, details)]
-    needles += [submission.passphrase.encode(), secrets.keypair.private_key]
-    assert _database_rows_holding(needles) == []
+    needles += [submission.passphrase.encode(), reader_key_of(submission)]
+    assert database_rows_holding(needles) == []
     db_name = connection.settings_dict["NAME"]
     if connection.vendor == "sqlite":
         files = [Path(f"{db_name}{suffix}") for suffix in ("", "-wal", "-journal", "-shm")]
-        assert _holders(iter(p for p in files if p.exists()), needles) == []
-    pg_dir = _postgres_data_dir()
+        assert holders(iter(p for p in files if p.exists()), needles) == []
+    pg_dir = postgres_data_dir()
     if pg_dir is not None:
-        assert _holders(_files_under(pg_dir, since=started), needles) == []
-    assert _holders(_files_under(tmp_path), needles) == []
+        assert holders(files_under(pg_dir, since=started), needles) == []
+    assert holders(files_under(tmp_path), needles) == []
     temp = [
         p
-        for p in _files_under(Path(tempfile.gettempdir()), since=started)
+        for p in files_under(Path(tempfile.gettempdir()), since=started)
         # A browser test's profile (another test's, in the same run) is not the server's.
         if "playwright" not in str(p) and "chromium" not in str(p).lower()
     ]
-    assert _holders(iter(temp), needles) == []
+    assert holders(iter(temp), needles) == []
 
 
 def test_the_receipt_and_the_tip_form_point_to_the_check_back_page(
@@ -535,7 +515,7 @@ def test_the_receipt_and_the_tip_form_point_to_the_check_back_page(
 def test_check_back_pages_run_no_script_and_no_inline_style(
     client: Client, newsroom: Newsroom, submission: Submission
 ) -> None:
-    _ask(newsroom, submission.tip, "A question")
+    message_to_reader(newsroom, submission.tip, "A question")
     pages = [client.get(CHECK)]
     _check_in(client, submission.passphrase)
     pages.append(client.get(CONVERSATION))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from intake.forms import MAX_BODY_LENGTH, MAX_CONTACT_LENGTH, MAX_LINKS, TipForm
 from tests.factories import Newsroom
+from tests.helpers import tip_post
 
 pytestmark = pytest.mark.django_db
 
@@ -20,19 +21,6 @@ FORM_SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-def tip_data(**overrides: Any) -> dict[str, Any]:
-    """POST data as a browser sends it for a valid anonymous tip."""
-    data = {
-        "body": "The harbour master takes cash for berths.",
-        "desk": "",
-        "links": "",
-        "contact_choice": "anonymous",
-        "contact": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def errors_of(data: dict[str, Any]) -> dict[str, list[str]]:
@@ -45,18 +33,18 @@ def errors_of(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def test_empty_body_is_refused_with_a_message_saying_it_cannot_be_empty() -> None:
-    errors = errors_of(tip_data(body=""))
+    errors = errors_of(tip_post(body=""))
     assert errors == {"body": ["Please tell us what happened: this field cannot be empty."]}
 
 
 @pytest.mark.parametrize("blank", [" ", "   \n\t  ", "\r\n\r\n", "\u00a0\u2003"])
 def test_whitespace_only_body_is_refused_as_containing_only_spaces(blank: str) -> None:
-    errors = errors_of(tip_data(body=blank))
+    errors = errors_of(tip_post(body=blank))
     assert errors == {"body": ["Please tell us what happened: the text contains only spaces."]}
 
 
 def test_body_over_the_limit_is_refused_with_its_length_and_the_limit() -> None:
-    errors = errors_of(tip_data(body="x" * (MAX_BODY_LENGTH + 7)))
+    errors = errors_of(tip_post(body="x" * (MAX_BODY_LENGTH + 7)))
     [message] = errors["body"]
     assert "50007 characters long" in message
     assert "the limit is 50000" in message
@@ -64,7 +52,7 @@ def test_body_over_the_limit_is_refused_with_its_length_and_the_limit() -> None:
 
 
 def test_body_of_exactly_the_limit_is_accepted() -> None:
-    form = TipForm(tip_data(body="x" * MAX_BODY_LENGTH))
+    form = TipForm(tip_post(body="x" * MAX_BODY_LENGTH))
     assert form.is_valid(), form.errors
     assert len(form.cleaned_data["body"]) == MAX_BODY_LENGTH
 
@@ -77,21 +65,21 @@ def test_crlf_line_breaks_count_as_one_character_and_are_stored_as_newlines() ->
     sent = shown.replace("\n", "\r\n")  # what the browser posts
     assert len(sent) > MAX_BODY_LENGTH
 
-    form = TipForm(tip_data(body=sent))
+    form = TipForm(tip_post(body=sent))
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["body"] == shown
 
 
 def test_lone_carriage_returns_are_normalised_to_newlines() -> None:
-    form = TipForm(tip_data(body="first\rsecond\r\nthird"))
+    form = TipForm(tip_post(body="first\rsecond\r\nthird"))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["body"] == "first\nsecond\nthird"
 
 
 def test_body_keeps_its_leading_and_trailing_spaces() -> None:
     # Indentation can matter (a pasted table); the form must not rewrite the text.
-    form = TipForm(tip_data(body="  indented\n"))
+    form = TipForm(tip_post(body="  indented\n"))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["body"] == "  indented\n"
 
@@ -100,7 +88,7 @@ def test_body_keeps_its_leading_and_trailing_spaces() -> None:
 
 
 def test_choosing_contact_without_details_asks_for_them() -> None:
-    errors = errors_of(tip_data(contact_choice="contact", contact="   "))
+    errors = errors_of(tip_post(contact_choice="contact", contact="   "))
     assert errors == {
         "contact": [
             "You chose to leave contact details: please write them here, or choose to stay "
@@ -110,36 +98,36 @@ def test_choosing_contact_without_details_asks_for_them() -> None:
 
 
 def test_choosing_anonymous_with_details_filled_is_an_error_not_a_silent_drop() -> None:
-    errors = errors_of(tip_data(contact_choice="anonymous", contact="signal: @source.01"))
+    errors = errors_of(tip_post(contact_choice="anonymous", contact="signal: @source.01"))
     [message] = errors["contact"]
     assert "You chose to stay anonymous, but this field has contact details." in message
 
 
 def test_contact_details_are_kept_when_contact_is_chosen() -> None:
-    form = TipForm(tip_data(contact_choice="contact", contact="  signal: @source.01\r\n"))
+    form = TipForm(tip_post(contact_choice="contact", contact="  signal: @source.01\r\n"))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["contact"] == "signal: @source.01"
 
 
 def test_anonymous_tip_has_empty_contact() -> None:
-    form = TipForm(tip_data())
+    form = TipForm(tip_post())
     assert form.is_valid(), form.errors
     assert form.cleaned_data["contact"] == ""
 
 
 def test_contact_over_500_characters_is_refused_with_the_limit() -> None:
-    errors = errors_of(tip_data(contact_choice="contact", contact="c" * (MAX_CONTACT_LENGTH + 1)))
+    errors = errors_of(tip_post(contact_choice="contact", contact="c" * (MAX_CONTACT_LENGTH + 1)))
     assert errors == {"contact": ["Contact details can be at most 500 characters long."]}
 
 
 def test_contact_of_exactly_500_characters_is_accepted() -> None:
-    form = TipForm(tip_data(contact_choice="contact", contact="c" * MAX_CONTACT_LENGTH))
+    form = TipForm(tip_post(contact_choice="contact", contact="c" * MAX_CONTACT_LENGTH))
     assert form.is_valid(), form.errors
 
 
 @pytest.mark.parametrize("choice", ["", "maybe"])
 def test_missing_or_unknown_contact_choice_is_refused(choice: str) -> None:
-    errors = errors_of(tip_data(contact_choice=choice))
+    errors = errors_of(tip_post(contact_choice=choice))
     assert list(errors) == ["contact_choice"]
 
 
@@ -160,7 +148,7 @@ def test_missing_or_unknown_contact_choice_is_refused(choice: str) -> None:
     ],
 )
 def test_a_line_that_is_not_an_http_address_is_refused_by_name(line: str) -> None:
-    errors = errors_of(tip_data(links=f"https://example.org/ok\n{line}"))
+    errors = errors_of(tip_post(links=f"https://example.org/ok\n{line}"))
     [message] = errors["links"]
     assert f"“{line[:80]}” is not a web address." in message
     assert "http:// or https://" in message
@@ -168,20 +156,20 @@ def test_a_line_that_is_not_an_http_address_is_refused_by_name(line: str) -> Non
 
 @pytest.mark.parametrize("line", ["http://[abc", "https://[::1/path", "http://host]/x"])
 def test_a_malformed_ipv6_address_is_refused_not_crashed_on(line: str) -> None:
-    errors = errors_of(tip_data(links=line))
+    errors = errors_of(tip_post(links=line))
     [message] = errors["links"]
     assert "is not a web address" in message
 
 
 def test_more_than_twenty_links_are_refused_with_the_count() -> None:
     links = "\n".join(f"https://example.org/{n}" for n in range(MAX_LINKS + 1))
-    errors = errors_of(tip_data(links=links))
+    errors = errors_of(tip_post(links=links))
     assert errors == {"links": ["Please give at most 20 links (you gave 21)."]}
 
 
 def test_twenty_links_with_blank_lines_between_are_accepted() -> None:
     links = "\r\n\r\n".join(f"https://example.org/{n}" for n in range(MAX_LINKS))
-    form = TipForm(tip_data(links="\r\n  \r\n" + links + "\r\n\r\n"))
+    form = TipForm(tip_post(links="\r\n  \r\n" + links + "\r\n\r\n"))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["links"].split("\n") == [
         f"https://example.org/{n}" for n in range(MAX_LINKS)
@@ -190,14 +178,14 @@ def test_twenty_links_with_blank_lines_between_are_accepted() -> None:
 
 def test_valid_links_are_stripped_and_joined_one_per_line() -> None:
     form = TipForm(
-        tip_data(links="  http://example.org/a  \r\n\r\n\thttps://example.net/b?c=d#e\r\n")
+        tip_post(links="  http://example.org/a  \r\n\r\n\thttps://example.net/b?c=d#e\r\n")
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["links"] == "http://example.org/a\nhttps://example.net/b?c=d#e"
 
 
 def test_links_are_optional() -> None:
-    form = TipForm(tip_data(links="\r\n   \r\n"))
+    form = TipForm(tip_post(links="\r\n   \r\n"))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["links"] == ""
 
@@ -218,14 +206,14 @@ def test_not_sure_is_the_first_choice_and_is_accepted(newsroom: Newsroom) -> Non
     first_value, first_label = next(iter(TipForm().fields["desk"].choices))
     assert (first_value, str(first_label)) == ("", "Not sure")
 
-    form = TipForm(tip_data(desk=""))
+    form = TipForm(tip_post(desk=""))
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["desk"] is None
 
 
 def test_an_active_regional_desk_is_accepted(newsroom: Newsroom) -> None:
-    form = TipForm(tip_data(desk=str(newsroom.latam.pk)))
+    form = TipForm(tip_post(desk=str(newsroom.latam.pk)))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["desk"] == newsroom.latam
 
@@ -234,7 +222,7 @@ AVAILABLE = "That region is no longer available. Please choose another one, or '
 
 
 def test_posting_the_general_desk_is_refused_with_a_clear_message(newsroom: Newsroom) -> None:
-    errors = errors_of(tip_data(desk=str(newsroom.general.pk)))
+    errors = errors_of(tip_post(desk=str(newsroom.general.pk)))
     assert errors == {"desk": [AVAILABLE]}
 
 
@@ -242,7 +230,7 @@ def test_posting_an_inactive_desk_is_refused_with_a_clear_message(newsroom: News
     newsroom.europe.is_active = False
     newsroom.europe.save(update_fields=["is_active"])
 
-    errors = errors_of(tip_data(desk=str(newsroom.europe.pk)))
+    errors = errors_of(tip_post(desk=str(newsroom.europe.pk)))
 
     assert errors == {"desk": [AVAILABLE]}
 
@@ -251,7 +239,7 @@ def test_posting_an_inactive_desk_is_refused_with_a_clear_message(newsroom: News
 def test_posting_an_unknown_desk_is_refused_with_the_same_message(
     newsroom: Newsroom, value: str
 ) -> None:
-    assert errors_of(tip_data(desk=value)) == {"desk": [AVAILABLE]}
+    assert errors_of(tip_post(desk=value)) == {"desk": [AVAILABLE]}
 
 
 def test_every_error_is_reported_at_once(newsroom: Newsroom) -> None:
@@ -278,7 +266,7 @@ reader_text = st.text(
 @FORM_SETTINGS
 @given(body=reader_text)
 def test_any_non_blank_text_is_a_valid_body(body: str) -> None:
-    form = TipForm(tip_data(body=body))
+    form = TipForm(tip_post(body=body))
     assert form.is_valid(), form.errors
     assert form.cleaned_data["body"] == body.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -300,7 +288,7 @@ fields_and_noise = st.dictionaries(
 post_data = st.one_of(
     fields_and_noise.map(MultiValueDict),
     fields_and_noise.map(
-        lambda changes: MultiValueDict({**{k: [v] for k, v in tip_data().items()}, **changes})
+        lambda changes: MultiValueDict({**{k: [v] for k, v in tip_post().items()}, **changes})
     ),
 )
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from intake import kdf, passphrase
 from intake.models import Tip
 from tests.factories import Newsroom, logged_in_client
+from tests.helpers import receipt_words
 
 
 @pytest.mark.django_db
@@ -23,8 +23,16 @@ def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroo
         },
     )
     assert response.status_code == 200
-    assert re.search(rb"received", response.content)
+    html = response.content.decode()
+    assert "Your tip has been received" in html
+    # The receipt shows the seven-word passphrase, and it is the one that finds this tip.
+    words = receipt_words(html)
+    assert len(words) == passphrase.WORD_COUNT == 7
+    assert set(words) <= set(passphrase.wordlist())
+    shown = " ".join(words)
+    assert f"<code>{shown}</code>" in html
     tip = Tip.objects.get()
+    assert kdf.receipt_secrets(passphrase.normalise(shown)).lookup.hex() == tip.receipt_lookup
     editor = logged_in_client("editor")
     page = editor.get(f"/admin/intake/tip/{tip.pk}/change/")
     assert b"The mayor&#x27;s brother owns the contractor." in page.content

@@ -21,7 +21,7 @@ from intake.models import Desk
 from newsroom.models import DeskMembership, FollowUp, FollowUpComment
 from newsroom.services.followups import followup_comment_add
 from tests.factories import Newsroom, logged_in_client
-from tests.newsroom.helpers import accepted_tip, add_member, assign, key_of
+from tests.helpers import accepted_tip, add_member, assign, unlocked_key_of
 
 ROLES = ["latam_coord", "latam_journalist", "europe_coord", "europe_journalist"]
 
@@ -68,7 +68,7 @@ def _desk_world(newsroom: Newsroom, desk: Desk, coordinator: Any, journalist: An
         followup=followup,
         body=f"COMMENT-{slug}",
         actor=journalist,
-        personal_private_key=key_of(journalist),
+        personal_private_key=unlocked_key_of(journalist),
     )
     waiting = accepted_tip(newsroom, f"WAITING-{slug}", desk=desk)
     return DeskWorld(

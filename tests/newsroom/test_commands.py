@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -24,8 +23,14 @@ from newsroom.exceptions import KeyLocked
 from newsroom.models import DeskKeyGrant, DeskMembership, PersonalKey
 from newsroom.recovery_file import recovery_file_parse, recovery_file_render
 from newsroom.services.personal_keys import personal_key_unlock
-from newsroom.unsealing import desk_private_key_from_grant, tip_content_key, tip_decrypt
+from newsroom.unsealing import (
+    desk_private_key_from_grant,
+    desk_private_key_from_recovery,
+    tip_content_key,
+    tip_decrypt,
+)
 from tests.factories import PASSWORD, Newsroom, make_staff
+from tests.helpers import stored_values, unlocked_key_of
 
 pytestmark = pytest.mark.django_db
 
@@ -58,26 +63,8 @@ def write_recovery_file(tmp_path: Path, pair: crypto.KeyPair, name: str = "recov
     return str(path)
 
 
-def stored_bytes() -> list[bytes]:
-    """Every field value of every row of every table, as bytes."""
-    found = []
-    for model in apps.get_models(include_auto_created=True):
-        for row in model._default_manager.all():
-            for field in model._meta.concrete_fields:
-                value = getattr(row, field.attname)
-                if isinstance(value, memoryview | bytes):
-                    found.append(bytes(value))
-                else:
-                    found.append(str(value).encode())
-    return found
-
-
-def unlock(user: Any) -> bytes:
-    return personal_key_unlock(user=user, password=PASSWORD)
-
-
 def can_read(tip: Tip, user: Any) -> str:
-    content_key = tip_content_key(tip=tip, user=user, personal_private_key=unlock(user))
+    content_key = tip_content_key(tip=tip, user=user, personal_private_key=unlocked_key_of(user))
     return tip_decrypt(tip, content_key).body
 
 
@@ -117,9 +104,12 @@ def test_newsroom_init_creates_the_general_desk_sealed_to_the_recovery_key() -> 
     assert general.name == "Editors"
     desk_key = desk_key_active(general)
     assert desk_key.recovery_key == RecoveryKey.objects.get()
-    from newsroom.unsealing import desk_private_key_from_recovery
-
-    assert desk_private_key_from_recovery(desk_key=desk_key, recovery_private_key=private_key)
+    desk_private_key = desk_private_key_from_recovery(
+        desk_key=desk_key, recovery_private_key=private_key
+    )
+    # The recovered key is the general desk's own: it opens what is sealed to the desk.
+    blob = crypto.seal(b"probe", bytes(desk_key.public_key), label=b"t")
+    assert crypto.unseal(blob, desk_private_key, label=b"t") == b"probe"
 
 
 def test_newsroom_init_stdout_flag_prints_the_key_to_standard_output(
@@ -199,7 +189,7 @@ def test_the_recovery_private_key_is_not_stored_in_the_database() -> None:
     private_key = recovery_file_parse(init_newsroom())
     encoded = base64.b64encode(private_key)
 
-    values = stored_bytes()
+    values = stored_values()
 
     assert values
     assert not [v for v in values if private_key in v or encoded in v]
@@ -310,7 +300,7 @@ def test_desk_create_makes_a_desk_with_its_key_and_grants_to_each_member(db: Non
     desk_key = DeskKey.objects.get(desk=desk)
     for user in (ana, luis):
         desk_private_key = desk_private_key_from_grant(
-            desk_key=desk_key, user=user, personal_private_key=unlock(user)
+            desk_key=desk_key, user=user, personal_private_key=unlocked_key_of(user)
         )
         blob = crypto.seal(b"x", bytes(desk_key.public_key), label=b"t")
         assert crypto.unseal(blob, desk_private_key, label=b"t") == b"x"
@@ -363,7 +353,7 @@ def test_desk_create_asks_for_a_slug_when_the_name_gives_none(db: None) -> None:
     init_newsroom()
     with pytest.raises(CommandError, match="--slug"):
         run("desk_create", "???")
-    assert run("desk_create", "???", "--slug", "mystery")
+    assert run("desk_create", "???", "--slug", "mystery") == "Created desk ??? with 0 member(s).\n"
     assert Desk.objects.filter(slug="mystery", name="???").exists()
 
 
@@ -387,7 +377,7 @@ def test_desk_grant_with_the_recovery_key_gives_a_new_member_the_desk_key(
     desk_private_key_from_grant(
         desk_key=desk_key_active(newsroom.latam),
         user=newcomer,
-        personal_private_key=unlock(newcomer),
+        personal_private_key=unlocked_key_of(newcomer),
     )
     assert can_read(tip, newcomer) == "Old tip for the Latin America desk"
 

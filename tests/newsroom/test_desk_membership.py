@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.test import Client
 
 from intake import crypto, labels
 from intake.models import DeskKey, SealedKey
@@ -17,11 +17,11 @@ from newsroom.admin import desks as desk_admin
 from newsroom.exceptions import KeyLocked, NotAllowed
 from newsroom.models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
 from newsroom.services.desk_keys import desk_grants_complete_pending
-from newsroom.services.desks import desk_member_add, desk_update
+from newsroom.services.desks import desk_member_add, desk_member_remove, desk_update
 from newsroom.services.personal_keys import personal_key_reset
 from newsroom.unsealing import desk_private_key_from_grant, tip_content_key
 from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
-from tests.newsroom.helpers import add_member, key_of
+from tests.helpers import add_member, locked_client, messages_text, unlocked_key_of
 
 
 def _desk_url(desk: Any, suffix: str = "change/") -> str:
@@ -36,21 +36,10 @@ def _grant_of(desk: Any, user: Any) -> DeskKeyGrant | None:
 
 def _can_read(tip: Any, user: Any) -> bool:
     try:
-        tip_content_key(tip=tip, user=user, personal_private_key=key_of(user))
+        tip_content_key(tip=tip, user=user, personal_private_key=unlocked_key_of(user))
     except KeyLocked:
         return False
     return True
-
-
-def _messages(response: Any) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
-
-
-def _locked_client(username: str) -> Client:
-    """Logged in, but the keyring cookie is gone: the personal key is locked."""
-    client = logged_in_client(username)
-    del client.cookies["pista_key"]
-    return client
 
 
 # --- adding members ---------------------------------------------------------------------------
@@ -69,7 +58,7 @@ def test_a_coordinator_holding_the_key_adds_a_member_who_can_read_at_once(
         follow=True,
     )
 
-    assert "given the desk key" in _messages(response)
+    assert "given the desk key" in messages_text(response)
     assert _grant_of(newsroom.latam, newcomer) is not None
     assert _can_read(older_tip, newcomer), "flow 3: no tip is re-encrypted, the key is shared"
     assert DeskMembership.objects.get(desk=newsroom.latam, user=newcomer).role == "journalist"
@@ -80,7 +69,7 @@ def test_adding_with_a_locked_key_leaves_a_pending_grant_and_says_why(
     newsroom: Newsroom,
 ) -> None:
     newcomer = make_staff("newcomer")
-    client = _locked_client("latam_coord")
+    client = locked_client("latam_coord")
 
     response = client.post(
         _desk_url(newsroom.latam, "members/add/"),
@@ -88,7 +77,7 @@ def test_adding_with_a_locked_key_leaves_a_pending_grant_and_says_why(
         follow=True,
     )
 
-    text = _messages(response)
+    text = messages_text(response)
     assert "could not be passed on yet" in text
     assert "your personal key is not unlocked in this session" in text
     assert DeskMembership.objects.filter(desk=newsroom.latam, user=newcomer).exists()
@@ -107,7 +96,7 @@ def test_a_superuser_outside_the_desk_can_only_add_pending_members(newsroom: New
         {"user": newcomer.pk, "role": "journalist"},
         follow=True,
     )
-    assert "you hold no copy of the Latin America desk key" in _messages(response)
+    assert "you hold no copy of the Latin America desk key" in messages_text(response)
     assert _grant_of(newsroom.latam, newcomer) is None
 
 
@@ -121,7 +110,7 @@ def test_a_member_without_a_personal_key_waits_for_their_first_login(
         {"user": newcomer.pk, "role": "journalist"},
         follow=True,
     )
-    assert "has no personal key yet" in _messages(response)
+    assert "has no personal key yet" in messages_text(response)
     assert "they have never logged in" in response.content.decode()
     assert _grant_of(newsroom.latam, newcomer) is None
 
@@ -136,6 +125,25 @@ def test_a_journalist_cannot_change_the_membership(newsroom: Newsroom) -> None:
     assert not DeskMembership.objects.filter(user=newcomer).exists()
     page = client.get(_desk_url(newsroom.latam)).content.decode()
     assert "add_member_form" not in page
+
+
+def test_leaving_a_role_takes_its_group_away(newsroom: Newsroom) -> None:
+    user = newsroom.users["europe_journalist"]
+    desk_member_add(desk=newsroom.europe, user=user, role="editor", actor=None)
+    assert get_user_model().objects.get(pk=user.pk).has_perm("intake.change_tip")
+    desk_member_add(desk=newsroom.europe, user=user, role="journalist", actor=None)
+    demoted = get_user_model().objects.get(pk=user.pk)
+    assert set(demoted.groups.values_list("name", flat=True)) == {"Journalists"}
+    assert not demoted.has_perm("intake.change_tip")
+    desk_member_remove(desk=newsroom.europe, user=user, actor=None)
+    assert not get_user_model().objects.get(pk=user.pk).groups.exists()
+
+
+def test_nobody_adds_themselves_to_a_desk(newsroom: Newsroom) -> None:
+    boss = make_staff("boss", is_superuser=True)
+    with pytest.raises(NotAllowed, match="cannot add yourself"):
+        desk_member_add(desk=newsroom.latam, user=boss, role="editor", actor=boss)
+    assert not newsroom.latam.memberships.filter(user=boss).exists()
 
 
 # --- completing pending grants ----------------------------------------------------------------
@@ -163,7 +171,7 @@ def test_a_member_with_an_unlocked_key_completes_pending_grants(newsroom: Newsro
     response = coordinator.post(
         _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[0].pk}, follow=True
     )
-    assert "desk key granted to first." in _messages(response)
+    assert "desk key granted to first." in messages_text(response)
     assert _can_read(tip, waiting[0])
     assert not _can_read(tip, waiting[1])
     assert "Grant the desk key to second" in response.content.decode()
@@ -180,16 +188,16 @@ def test_a_member_with_an_unlocked_key_completes_pending_grants(newsroom: Newsro
         == 2
     )
     missing = coordinator.post(_desk_url(newsroom.latam, "members/confirm/"), follow=True)
-    assert "Choose the member to pass the desk key to." in _messages(missing)
+    assert "Choose the member to pass the desk key to." in messages_text(missing)
 
 
 def test_confirming_with_a_locked_key_changes_nothing_and_says_so(newsroom: Newsroom) -> None:
     newcomer = make_staff("newcomer")
     desk_member_add(desk=newsroom.latam, user=newcomer, role="journalist", actor=None)
-    response = _locked_client("latam_coord").post(
+    response = locked_client("latam_coord").post(
         _desk_url(newsroom.latam, "members/confirm/"), {"member": newcomer.pk}, follow=True
     )
-    assert "Your personal key is not unlocked" in _messages(response)
+    assert "Your personal key is not unlocked" in messages_text(response)
     assert _grant_of(newsroom.latam, newcomer) is None
 
 
@@ -200,13 +208,15 @@ def test_completing_pending_grants_needs_the_granter_to_hold_the_key(newsroom: N
         desk_member_add(desk=newsroom.latam, user=user, role="journalist", actor=None)
     with pytest.raises(KeyLocked, match="no copy of the Latin America desk key"):
         desk_grants_complete_pending(
-            desk=newsroom.latam, granter=pending, granter_personal_private_key=key_of(pending)
+            desk=newsroom.latam,
+            granter=pending,
+            granter_personal_private_key=unlocked_key_of(pending),
         )
     with pytest.raises(KeyLocked, match="not a member of Latin America"):
         desk_grants_complete_pending(
             desk=newsroom.latam,
             granter=newsroom.users["editor"],
-            granter_personal_private_key=key_of(newsroom.users["editor"]),
+            granter_personal_private_key=unlocked_key_of(newsroom.users["editor"]),
         )
     assert _grant_of(newsroom.latam, also_pending) is None
 
@@ -220,7 +230,9 @@ def test_completing_grants_reports_members_still_without_a_personal_key(
         desk_member_add(desk=newsroom.latam, user=user, role="journalist", actor=None)
     coordinator = newsroom.users["latam_coord"]
     result = desk_grants_complete_pending(
-        desk=newsroom.latam, granter=coordinator, granter_personal_private_key=key_of(coordinator)
+        desk=newsroom.latam,
+        granter=coordinator,
+        granter_personal_private_key=unlocked_key_of(coordinator),
     )
     assert result.granted == [ready]
     assert [(user, "has no personal key yet" in why) for user, why in result.waiting] == [
@@ -256,7 +268,7 @@ def test_removing_a_member_rotates_the_key_and_their_old_copy_opens_no_new_tip(
     journalist = newsroom.users["latam_journalist"]
     old_key = desk_key_active(newsroom.latam)
     old_desk_private = desk_private_key_from_grant(
-        desk_key=old_key, user=journalist, personal_private_key=key_of(journalist)
+        desk_key=old_key, user=journalist, personal_private_key=unlocked_key_of(journalist)
     )
     client = logged_in_client("latam_coord")
 
@@ -267,7 +279,7 @@ def test_removing_a_member_rotates_the_key_and_their_old_copy_opens_no_new_tip(
     response = client.post(
         _desk_url(newsroom.latam, f"members/{journalist.pk}/remove/"), follow=True
     )
-    assert "the desk key was rotated" in _messages(response)
+    assert "the desk key was rotated" in messages_text(response)
     assert not DeskKeyGrant.objects.filter(user=journalist, desk_key__desk=newsroom.latam).exists()
     new_key = desk_key_active(newsroom.latam)
     assert new_key.pk != old_key.pk
@@ -309,7 +321,7 @@ def test_resealing_moves_older_tips_in_bounded_batches_then_deletes_the_retired_
     journalist = newsroom.users["latam_journalist"]
     old_key = desk_key_active(newsroom.latam)
     old_private = desk_private_key_from_grant(
-        desk_key=old_key, user=journalist, personal_private_key=key_of(journalist)
+        desk_key=old_key, user=journalist, personal_private_key=unlocked_key_of(journalist)
     )
     client = logged_in_client("latam_coord")
     client.post(_desk_url(newsroom.latam, f"members/{journalist.pk}/remove/"))
@@ -317,9 +329,9 @@ def test_resealing_moves_older_tips_in_bounded_batches_then_deletes_the_retired_
     assert "3 tips are still sealed to a retired desk key" in page
 
     first = client.post(_desk_url(newsroom.latam, "reseal/"), follow=True)
-    assert "Re-sealed 2 tip(s) to the current desk key; 1 remain." in _messages(first)
+    assert "Re-sealed 2 tip(s) to the current desk key; 1 remain." in messages_text(first)
     second = client.post(_desk_url(newsroom.latam, "reseal/"), follow=True)
-    assert "Re-sealed 1 tip(s) to the current desk key; 0 remain." in _messages(second)
+    assert "Re-sealed 1 tip(s) to the current desk key; 0 remain." in messages_text(second)
 
     assert not DeskKey.objects.filter(pk=old_key.pk).exists()
     assert all(_can_read(tip, newsroom.users["latam_coord"]) for tip in tips)
@@ -342,7 +354,7 @@ def test_a_member_who_never_held_the_retired_key_cannot_reseal(newsroom: Newsroo
     response = logged_in_client(latecomer.username).post(
         _desk_url(newsroom.latam, "reseal/"), follow=True
     )
-    assert "You held no copy of the retired desk key" in _messages(response)
+    assert "You held no copy of the retired desk key" in messages_text(response)
     assert SealedKey.objects.filter(desk_key__retired_at__isnull=False).count() == 1
 
 

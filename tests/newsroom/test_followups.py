@@ -25,14 +25,14 @@ from newsroom.services.followups import (
     followup_set_status,
 )
 from tests.factories import Newsroom, logged_in_client
-from tests.newsroom.helpers import accepted_tip, add_member, assign, key_of
+from tests.helpers import accepted_tip, add_member, assign, unlocked_key_of
 
 Status = FollowUp.Status
 BRIEF = "Ask the harbour master about the manifest of 12 March"
 
 
 def _open(followup: FollowUp, user: Any) -> Any:
-    return followup_open(followup=followup, user=user, personal_private_key=key_of(user))
+    return followup_open(followup=followup, user=user, personal_private_key=unlocked_key_of(user))
 
 
 # --- creation ------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ def test_a_tip_without_region_is_followed_up_by_the_general_desk(newsroom: Newsr
         brief=BRIEF,
         due_date=date(2026, 3, 10),
         actor=editor,
-        personal_private_key=key_of(editor),
+        personal_private_key=unlocked_key_of(editor),
     )
     assert followup.desk == newsroom.general
 
@@ -257,7 +257,7 @@ def test_dropping_needs_a_reason_which_is_sealed(newsroom: Newsroom) -> None:
             status=Status.DROPPED,
             actor=journalist,
             reason=" ",
-            personal_private_key=key_of(journalist),
+            personal_private_key=unlocked_key_of(journalist),
         )
     reason = "The source recanted on 4 March"
     followup_set_status(
@@ -265,7 +265,7 @@ def test_dropping_needs_a_reason_which_is_sealed(newsroom: Newsroom) -> None:
         status=Status.DROPPED,
         actor=journalist,
         reason=reason,
-        personal_private_key=key_of(journalist),
+        personal_private_key=unlocked_key_of(journalist),
     )
     stored = FollowUp.objects.get(pk=followup.pk)
     assert stored.status == Status.DROPPED
@@ -303,7 +303,10 @@ def test_people_off_the_desk_cannot_change_or_comment(newsroom: Newsroom, who: s
         followup_set_status(followup=followup, status=Status.DONE, actor=outsider)
     with pytest.raises(NotAllowed):
         followup_comment_add(
-            followup=followup, body="hi", actor=outsider, personal_private_key=key_of(outsider)
+            followup=followup,
+            body="hi",
+            actor=outsider,
+            personal_private_key=unlocked_key_of(outsider),
         )
     with pytest.raises(NotAllowed):
         _open(followup, outsider)
@@ -319,13 +322,13 @@ def test_comments_are_sealed_and_read_back_in_order(newsroom: Newsroom) -> None:
         followup=followup,
         body="Harbour master will talk on Friday",
         actor=journalist,
-        personal_private_key=key_of(journalist),
+        personal_private_key=unlocked_key_of(journalist),
     )
     followup_comment_add(
         followup=followup,
         body="Good, take a photographer",
         actor=coordinator,
-        personal_private_key=key_of(coordinator),
+        personal_private_key=unlocked_key_of(coordinator),
     )
     for comment in FollowUpComment.objects.all():
         assert b"Harbour" not in bytes(comment.body)

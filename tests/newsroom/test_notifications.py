@@ -29,7 +29,7 @@ from newsroom.services.notifications import (
     notify_tip_accepted,
 )
 from tests.factories import Newsroom, logged_in_client
-from tests.newsroom.helpers import accepted_tip, add_member, assign
+from tests.helpers import accepted_tip, add_member, assign
 
 Kind = Notification.Kind
 NStatus = Notification.Status

@@ -1,8 +1,8 @@
-"""The review queue in the admin: filters, previews, search, bulk actions, tip page, access."""
+"""The review queue (``newsroom.admin.tips``): which tips it lists and counts, its filters,
+previews, search and bulk actions. Ciphertext is never listed, searched or filtered."""
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,33 +10,36 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from intake import crypto
-from intake.models import SealedKey, Tip
+from intake.models import Message, SealedKey, Tip
 from intake.services import received_hour
+from newsroom.admin.tips import TipAdmin
 from newsroom.exceptions import KeyLocked
 from newsroom.models import AuditEvent, Note, StatusChange
 from newsroom.services.desks import desk_member_add
-from newsroom.services.personal_keys import personal_key_unlock
-from newsroom.services.review import note_add, tip_claim, tip_transition
+from newsroom.services.review import tip_claim
 from newsroom.services.tips import tip_open
-from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
+from tests.factories import Newsroom, logged_in_client, make_staff
+from tests.helpers import (
+    QUEUE,
+    bulk_action,
+    ciphertext_forms,
+    locked_client,
+    messages_of,
+    tip_status_set,
+    unlocked_key_of,
+)
 
 Status = Tip.Status
 Action = AuditEvent.Action
-QUEUE = "/admin/intake/tip/"
 #: Queries behind one queue page, whatever the number of rows: session, user, permissions
 #: (2), the viewer's desks (2), status counts, desk filter (2), row count, the page's rows,
 #: the viewer's desk-key grants, the page's sealed content keys; and for the sidebar's
 #: desk and follow-up entries, the viewer's roles (once per request) and whether they
 #: already have notification preferences; and the audit row recording the previews.
 QUEUE_QUERIES = 16
-
-
-def _key(user: Any) -> bytes:
-    return personal_key_unlock(user=user, password=PASSWORD)
 
 
 def _refs(response: Any) -> list[str]:
@@ -47,24 +50,44 @@ def _received(tip: Tip, when: datetime) -> None:
     Tip.objects.filter(pk=tip.pk).update(received_at=when)
 
 
-def _set_status(tip: Tip, status: str) -> None:
-    Tip.objects.filter(pk=tip.pk).update(status=status)
-
-
-def _messages(response: Any) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-def _ciphertext_forms(tip: Tip) -> list[bytes]:
-    forms = []
-    for field in (tip.body, tip.links, tip.contact):
-        raw = bytes(field)[16:48]
-        forms += [raw.hex().encode(), base64.b64encode(raw)[:24]]
-    return forms
-
-
 def _preview_cells(content: bytes) -> list[str]:
     return re.findall(r'<td class="field-preview">(.*?)</td>', content.decode())
+
+
+# --- who sees which tips ----------------------------------------------------------------
+
+
+def test_tip_list_shows_only_tips_of_my_desks(newsroom: Newsroom) -> None:
+    latam_tip = newsroom.submit("For Latin America", desk=newsroom.latam).tip
+    europe_tip = newsroom.submit("For Europe", desk=newsroom.europe).tip
+    general_tip = newsroom.submit("Not sure", desk=None).tip
+
+    editor_page = logged_in_client("editor").get("/admin/intake/tip/").content
+    for tip in (latam_tip, europe_tip, general_tip):
+        assert tip.reference.encode() in editor_page
+
+    latam_page = logged_in_client("latam_journalist").get("/admin/intake/tip/").content
+    assert latam_tip.reference.encode() in latam_page
+    assert europe_tip.reference.encode() not in latam_page
+    assert general_tip.reference.encode() not in latam_page
+
+
+def test_a_superuser_on_no_desk_sees_no_tips(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Admins are not readers", desk=newsroom.latam).tip
+    make_staff("root", is_superuser=True)
+    client = logged_in_client("root")
+    assert tip.reference.encode() not in client.get("/admin/intake/tip/").content
+    page = client.get(f"/admin/intake/tip/{tip.pk}/change/", follow=True).content
+    assert b"Admins are not readers" not in page
+
+
+def test_tips_cannot_be_added_or_edited_in_the_admin(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Read only", desk=newsroom.latam).tip
+    client = logged_in_client("editor")
+    assert client.get("/admin/intake/tip/add/").status_code == 403
+    client.post(f"/admin/intake/tip/{tip.pk}/change/", {"status": "spam"})
+    tip.refresh_from_db()
+    assert tip.status == Tip.Status.NEW
 
 
 # --- the default queue and its counts ----------------------------------------------------
@@ -82,7 +105,7 @@ def test_default_queue_is_tips_needing_action_oldest_first(newsroom: Newsroom) -
         ("archived", Status.ARCHIVED, 400),
     ]:
         tip = newsroom.submit(f"Tip {name}", desk=newsroom.latam).tip
-        _set_status(tip, status)
+        tip_status_set(tip, status)
         _received(tip, now - timedelta(hours=age_hours))
         tips[name] = tip
 
@@ -106,7 +129,7 @@ def test_status_filter_counts_each_status_of_my_desks(newsroom: Newsroom) -> Non
         (Status.NEW, newsroom.europe),
         (Status.NEW, None),
     ]:
-        _set_status(newsroom.submit("Counted", desk=desk).tip, status)
+        tip_status_set(newsroom.submit("Counted", desk=desk).tip, status)
 
     editor_page = logged_in_client("editor").get(QUEUE).content.decode()
     for label in [
@@ -139,7 +162,7 @@ def test_status_filter_narrows_to_one_status(
     tips = {}
     for offset, (name, value) in enumerate([("s", Status.SPAM), ("r", Status.IN_REVIEW)]):
         tip = newsroom.submit(name, desk=newsroom.latam).tip
-        _set_status(tip, value)
+        tip_status_set(tip, value)
         _received(tip, now - timedelta(hours=10 - offset))
         tips[name] = tip
     tips["n"] = newsroom.submit("n", desk=newsroom.latam).tip
@@ -283,7 +306,7 @@ def test_preview_is_locked_without_the_keyring_cookie_and_never_shows_ciphertext
     assert all("locked" in cell for cell in cells)
     for tip in tips:
         assert tip.reference.encode() in locked
-        for form in _ciphertext_forms(tip):
+        for form in ciphertext_forms(tip):
             assert form not in unlocked
             assert form not in locked
 
@@ -297,6 +320,28 @@ def test_preview_is_locked_for_a_member_still_waiting_for_the_desk_key(
     assert b"Waiting for a grant" not in page
     (cell,) = _preview_cells(page)
     assert "locked" in cell
+
+
+def test_previews_and_text_searches_are_audited_without_the_search_words(
+    newsroom: Newsroom,
+) -> None:
+    tips = [newsroom.submit(f"Mayor Alvarez {i}", desk=newsroom.latam).tip for i in range(3)]
+    client = logged_in_client("latam_coord")
+    client.get("/admin/intake/tip/")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TIPS_PREVIEWED)
+    assert event.actor == newsroom.users["latam_coord"]
+    assert set(event.detail.split()) == {tip.reference for tip in tips}
+    assert "Alvarez" not in event.detail
+
+    client.get("/admin/intake/tip/?q=alvarez")
+    search = AuditEvent.objects.get(action=AuditEvent.Action.TIPS_SEARCHED)
+    assert search.detail == "searched the text of 3 tip(s); 3 matched"
+    assert "alvarez" not in search.detail.lower()
+
+    del client.cookies["pista_key"]
+    AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).delete()
+    client.get("/admin/intake/tip/")
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TIPS_PREVIEWED).exists()
 
 
 # --- the query count does not grow with the rows -----------------------------------------
@@ -344,14 +389,19 @@ def test_queue_query_count_is_pinned_and_does_not_grow_with_rows(
 def test_queue_query_count_is_the_same_for_a_regional_member(newsroom: Newsroom) -> None:
     client = logged_in_client("latam_coord")
     client.get(QUEUE)
-    counts = []
+    counts, rows = [], []
     for batch in (3, 57):
         for i in range(batch):
             newsroom.submit(f"Latam {i}", desk=newsroom.latam)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(QUEUE).status_code == 200
+            response = client.get(QUEUE)
+            assert response.status_code == 200
         counts.append(len(queries.captured_queries))
+        rows.append(_preview_cells(response.content))
     assert counts[0] == counts[1]
+    # The pages really listed the desk's tips, decrypted: 3, then a full page of 50.
+    assert [len(page) for page in rows] == [3, 50]
+    assert all(cell.startswith("Latam ") for page in rows for cell in page)
 
 
 # --- search ------------------------------------------------------------------------------
@@ -369,7 +419,7 @@ def test_search_by_reference_finds_a_closed_tip_from_the_default_queue(
     newsroom: Newsroom,
 ) -> None:
     archived = newsroom.submit("Old business", desk=newsroom.latam).tip
-    _set_status(archived, Status.ARCHIVED)
+    tip_status_set(archived, Status.ARCHIVED)
     response = logged_in_client("editor").get(QUEUE, {"q": archived.reference})
     assert _refs(response) == [archived.reference]
 
@@ -391,30 +441,48 @@ def test_text_search_decrypts_in_memory_and_says_how_many_it_searched(
 
     coord = logged_in_client("latam_coord").get(QUEUE, {"q": "port"})
     assert _refs(coord) == [port.reference]
-    assert "Searched the text of 2 tip(s) (your desks' most recent), in memory." in _messages(coord)
+    assert "Searched the text of 2 tip(s) (your desks' most recent), in memory." in messages_of(
+        coord
+    )
 
     editor = logged_in_client("editor").get(QUEUE, {"q": "port"})
     assert len(_refs(editor)) == 2
-    assert "Searched the text of 3 tip(s) (your desks' most recent), in memory." in _messages(
+    assert "Searched the text of 3 tip(s) (your desks' most recent), in memory." in messages_of(
         editor
     )
 
 
 def test_text_search_while_locked_finds_nothing_and_says_why(newsroom: Newsroom) -> None:
     newsroom.submit("Bribes at the port", desk=newsroom.latam)
-    client = logged_in_client("editor")
-    del client.cookies["pista_key"]
+    client = locked_client("editor")
     response = client.get(QUEUE, {"q": "port"})
     assert _refs(response) == []
-    assert any("Only references can be looked up" in m for m in _messages(response))
+    assert any("Only references can be looked up" in m for m in messages_of(response))
+
+
+def test_ciphertext_is_never_listed_searched_or_filtered(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Search me not", desk=newsroom.latam).tip
+    sealed_fields = {"body", "links", "contact", "receipt_lookup", "receipt_public_key"}
+    assert not sealed_fields & set(TipAdmin.list_display)
+    assert not sealed_fields & {f.lstrip("=^@") for f in TipAdmin.search_fields}
+    assert not sealed_fields & {f if isinstance(f, str) else "" for f in TipAdmin.list_filter}
+    client = logged_in_client("editor")
+    listing = client.get("/admin/intake/tip/").content
+    for form in ciphertext_forms(tip):
+        assert form not in listing
+    assert tip.reference.encode() in client.get(f"/admin/intake/tip/?q={tip.reference}").content
+    # Words search the decrypted text in memory, never the stored bytes.
+    found = client.get("/admin/intake/tip/?q=search+me").content
+    assert tip.reference.encode() in found
+    assert b"Searched the text of 1 tip(s)" in found
+    assert tip.reference.encode() not in client.get("/admin/intake/tip/?q=absent").content
+    del client.cookies["pista_key"]
+    locked = client.get("/admin/intake/tip/?q=search+me").content
+    assert tip.reference.encode() not in locked
+    assert b"Only references can be looked up while your key is locked" in locked
 
 
 # --- bulk actions ------------------------------------------------------------------------
-
-
-def _bulk(client: Client, action: str, tips: list[Tip], **extra: Any) -> Any:
-    data = {"action": action, "_selected_action": [str(t.pk) for t in tips], **extra}
-    return client.post(f"{QUEUE}?status=all", data)
 
 
 @pytest.mark.parametrize(
@@ -428,11 +496,11 @@ def test_bulk_status_action_confirms_then_changes_and_audits_each_tip(
         newsroom.submit("First", desk=newsroom.latam).tip,
         newsroom.submit("Second", desk=newsroom.europe).tip,
     ]
-    _set_status(chosen[1], Status.IN_REVIEW)
+    tip_status_set(chosen[1], Status.IN_REVIEW)
     bystander = newsroom.submit("Not chosen", desk=newsroom.latam).tip
     client = logged_in_client("editor")
 
-    confirmation = _bulk(client, action, chosen, index="0")
+    confirmation = bulk_action(client, action, chosen, index="0")
     assert confirmation.status_code == 200
     listed = re.findall(r"<li>(\w{10}) — ", confirmation.content.decode())
     assert sorted(listed) == sorted(t.reference for t in chosen)
@@ -441,7 +509,7 @@ def test_bulk_status_action_confirms_then_changes_and_audits_each_tip(
     assert {t.status for t in Tip.objects.all()} <= {Status.NEW, Status.IN_REVIEW}
     assert not StatusChange.objects.exists()
 
-    done = _bulk(client, action, chosen, confirm="yes")
+    done = bulk_action(client, action, chosen, confirm="yes")
     assert done.status_code == 302
     for tip in chosen:
         tip.refresh_from_db()
@@ -451,7 +519,7 @@ def test_bulk_status_action_confirms_then_changes_and_audits_each_tip(
         event = AuditEvent.objects.get(action=Action.STATUS_CHANGED, tip=tip)
         assert event.actor == newsroom.users["editor"]
     assert Tip.objects.get(pk=bystander.pk).status == Status.NEW
-    assert "2 tip(s) updated." in _messages(client.get(done["Location"]))
+    assert "2 tip(s) updated." in messages_of(client.get(done["Location"]))
 
 
 def test_bulk_action_with_one_invalid_tip_changes_nothing_and_names_it(
@@ -459,17 +527,17 @@ def test_bulk_action_with_one_invalid_tip_changes_nothing_and_names_it(
 ) -> None:
     fresh = newsroom.submit("Fresh", desk=newsroom.latam).tip
     accepted = newsroom.submit("Accepted", desk=newsroom.latam).tip
-    _set_status(accepted, Status.ACCEPTED)
+    tip_status_set(accepted, Status.ACCEPTED)
     client = logged_in_client("editor")
 
-    response = _bulk(client, "mark_spam", [fresh, accepted], confirm="yes")
+    response = bulk_action(client, "mark_spam", [fresh, accepted], confirm="yes")
 
     assert response.status_code == 302
     assert Tip.objects.get(pk=fresh.pk).status == Status.NEW
     assert Tip.objects.get(pk=accepted.pk).status == Status.ACCEPTED
     assert not StatusChange.objects.exists()
     assert not AuditEvent.objects.filter(action=Action.STATUS_CHANGED).exists()
-    (message,) = _messages(client.get(response["Location"]))
+    (message,) = messages_of(client.get(response["Location"]))
     assert message.startswith("Nothing was changed")
     assert f"{accepted.reference}: A tip that is accepted cannot become spam." in message
     assert fresh.reference not in message
@@ -482,7 +550,7 @@ def test_bulk_move_confirms_with_a_desk_choice_then_reseals(newsroom: Newsroom) 
     ]
     client = logged_in_client("editor")
 
-    confirmation = _bulk(client, "move_to_desk", moving, index="0")
+    confirmation = bulk_action(client, "move_to_desk", moving, index="0")
     assert confirmation.status_code == 200
     page = confirmation.content.decode()
     select = re.search(r'<select name="target"[^>]*>(.*?)</select>', page, re.S)
@@ -499,24 +567,29 @@ def test_bulk_move_confirms_with_a_desk_choice_then_reseals(newsroom: Newsroom) 
         None,
     }
 
-    done = _bulk(client, "move_to_desk", moving, confirm="yes", target=str(newsroom.europe.pk))
+    done = bulk_action(
+        client, "move_to_desk", moving, confirm="yes", target=str(newsroom.europe.pk)
+    )
     assert done.status_code == 302
-    assert "2 tip(s) updated." in _messages(client.get(done["Location"]))
+    assert "2 tip(s) updated." in messages_of(client.get(done["Location"]))
     for tip, body in zip(moving, ("Move one", "Move two"), strict=True):
         tip = Tip.objects.get(pk=tip.pk)
         assert tip.desk == newsroom.europe
         for name in ("europe_journalist", "editor"):
             user = newsroom.users[name]
-            assert tip_open(tip=tip, user=user, personal_private_key=_key(user)).body == body
+            assert (
+                tip_open(tip=tip, user=user, personal_private_key=unlocked_key_of(user)).body
+                == body
+            )
         coord = newsroom.users["latam_coord"]
         with pytest.raises(KeyLocked):
-            tip_open(tip=tip, user=coord, personal_private_key=_key(coord))
+            tip_open(tip=tip, user=coord, personal_private_key=unlocked_key_of(coord))
     assert AuditEvent.objects.filter(action=Action.TIP_MOVED).count() == 2
 
 
 def test_bulk_move_without_a_desk_asks_again_and_moves_nothing(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Stay", desk=newsroom.latam).tip
-    response = _bulk(logged_in_client("editor"), "move_to_desk", [tip], confirm="yes")
+    response = bulk_action(logged_in_client("editor"), "move_to_desk", [tip], confirm="yes")
     assert response.status_code == 200
     assert b'<select name="target"' in response.content
     assert Tip.objects.get(pk=tip.pk).desk == newsroom.latam
@@ -525,12 +598,11 @@ def test_bulk_move_without_a_desk_asks_again_and_moves_nothing(newsroom: Newsroo
 
 def test_bulk_move_with_a_locked_key_moves_nothing(newsroom: Newsroom) -> None:
     tip = newsroom.submit("Locked", desk=newsroom.latam).tip
-    client = logged_in_client("editor")
-    del client.cookies["pista_key"]
-    response = _bulk(client, "move_to_desk", [tip], confirm="yes", target=newsroom.europe.pk)
+    client = locked_client("editor")
+    response = bulk_action(client, "move_to_desk", [tip], confirm="yes", target=newsroom.europe.pk)
     assert response.status_code == 302
     assert Tip.objects.get(pk=tip.pk).desk == newsroom.latam
-    (message,) = _messages(client.get(response["Location"]))
+    (message,) = messages_of(client.get(response["Location"]))
     assert message.startswith("Nothing was changed")
     assert tip.reference in message
 
@@ -542,272 +614,35 @@ def test_bulk_actions_are_not_offered_to_non_editors(newsroom: Newsroom, usernam
     page = client.get(QUEUE)
     assert page.context["action_form"] is None
     assert b"mark_spam" not in page.content
-    _bulk(client, "mark_spam", [tip], confirm="yes")
+    bulk_action(client, "mark_spam", [tip], confirm="yes")
     assert Tip.objects.get(pk=tip.pk).status == Status.NEW
 
 
-# --- the tip page ------------------------------------------------------------------------
+def test_editors_delete_tips_for_good_after_a_warning(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Delete this one", desk=newsroom.latam).tip
+    kept = newsroom.submit("Keep this one", desk=newsroom.latam).tip
+    editor = logged_in_client("editor")
+    editor.post(f"/admin/intake/tip/{tip.pk}/note/", {"text": "A sealed note"})
+    selection = {"action": "delete_for_good", "_selected_action": [str(tip.pk)]}
+
+    confirm = editor.post("/admin/intake/tip/?status=all", selection)
+    assert b"Delete these tips for good?" in confirm.content
+    assert b"Database backups made before today still hold them" in confirm.content
+    assert Tip.objects.filter(pk=tip.pk).exists()
+
+    editor.post("/admin/intake/tip/?status=all", {**selection, "confirm": "yes"})
+    assert not Tip.objects.filter(pk=tip.pk).exists()
+    assert not SealedKey.objects.filter(tip_id=tip.pk).exists()
+    assert not Note.objects.filter(tip_id=tip.pk).exists()
+    assert not Message.objects.filter(tip_id=tip.pk).exists()
+    assert Tip.objects.filter(pk=kept.pk).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TIP_DELETED)
+    assert (event.actor, event.tip_reference) == (newsroom.users["editor"], tip.reference)
 
 
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _timeline_rows(content: bytes) -> list[str]:
-    table = content.decode().split('class="module timeline"', 1)[1]
-    rows = re.findall(r'<tr class="timeline-(\w+)">(.*?)</tr>', table, re.S)
-    return [f"{kind}: {' '.join(_TAGS.sub(' ', cells).split())}" for kind, cells in rows]
-
-
-def test_tip_page_timeline_is_in_time_order_and_decrypts_for_the_desk(
-    newsroom: Newsroom,
-) -> None:
-    editor = newsroom.users["editor"]
-    key = _key(editor)
-    start = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
-    with time_machine.travel(start, tick=False):
-        tip = newsroom.submit("Timeline page", desk=newsroom.latam).tip
-    with time_machine.travel(start + timedelta(hours=1), tick=False):
-        tip_transition(tip=tip, actor=editor, to_status=Status.REJECTED)
-    with time_machine.travel(start + timedelta(hours=2), tick=False):
-        note_add(tip=tip, actor=editor, text="Asked Juan Perez", personal_private_key=key)
-    with time_machine.travel(start + timedelta(hours=3), tick=False):
-        tip_claim(tip=tip, actor=editor)
-    with time_machine.travel(start + timedelta(hours=4), tick=False):
-        tip_transition(
-            tip=tip,
-            actor=editor,
-            to_status=Status.IN_REVIEW,
-            reason="Juan sent documents",
-            personal_private_key=key,
-        )
-
-    page = logged_in_client("latam_coord").get(f"{QUEUE}{tip.pk}/change/")
-    assert page.status_code == 200
-    rows = _timeline_rows(page.content)
-    assert rows[:4] == [
-        "status: 2024-03-01 10:00 editor New → Rejected",
-        "note: 2024-03-01 11:00 editor Note Asked Juan Perez",
-        "audit: 2024-03-01 12:00 editor Tip claimed",
-        "status: 2024-03-01 13:00 editor Rejected → In review Juan sent documents",
-    ]
-    # Then this very reading, recorded now.
-    assert rows[4].startswith("audit: ")
-    assert rows[4].endswith("latam_coord Tip read")
-
-    locked_client = logged_in_client("latam_coord")
-    del locked_client.cookies["pista_key"]
-    locked = locked_client.get(f"{QUEUE}{tip.pk}/change/").content
-    assert b"Juan" not in locked
-    assert locked.decode().count("(locked)") == 2
-
-
-def test_duplicate_link_is_navigable_both_ways(newsroom: Newsroom) -> None:
-    original = newsroom.submit("The original", desk=newsroom.latam).tip
-    repeat = newsroom.submit("The repeat", desk=newsroom.latam).tip
-    client = logged_in_client("editor")
-    response = client.post(
-        f"{QUEUE}{repeat.pk}/transition/",
-        {"to_status": "duplicate", "duplicate_of": original.reference.lower()},
-    )
-    assert response.status_code == 302
-    repeat.refresh_from_db()
-    assert (repeat.status, repeat.duplicate_of) == (Status.DUPLICATE, original)
-
-    repeat_page = client.get(f"{QUEUE}{repeat.pk}/change/").content.decode()
-    assert (
-        f'class="duplicate-of" href="/admin/intake/tip/{original.pk}/change/">'
-        f"{original.reference}</a>"
-    ) in repeat_page
-    original_page = client.get(f"{QUEUE}{original.pk}/change/").content.decode()
-    assert (
-        f'class="duplicated-by" href="/admin/intake/tip/{repeat.pk}/change/">{repeat.reference}</a>'
-    ) in original_page
-
-
-def test_duplicate_of_an_unknown_reference_is_refused_on_the_page(newsroom: Newsroom) -> None:
-    tip = newsroom.submit("Repeat of something hidden", desk=newsroom.europe).tip
-    client = logged_in_client("editor")
-    response = client.post(
-        f"{QUEUE}{tip.pk}/transition/", {"to_status": "duplicate", "duplicate_of": "ZZZZZZZZZZ"}
-    )
-    assert Tip.objects.get(pk=tip.pk).status == Status.NEW
-    assert "No tip of yours has the reference ZZZZZZZZZZ." in _messages(
-        client.get(response["Location"])
-    )
-
-
-def test_status_choices_on_the_page_are_the_allowed_ones(newsroom: Newsroom) -> None:
-    tip = newsroom.submit("Accepted", desk=newsroom.latam).tip
-    _set_status(tip, Status.ACCEPTED)
-    page = logged_in_client("editor").get(f"{QUEUE}{tip.pk}/change/").content.decode()
-    select = re.search(r'<select name="to_status"[^>]*>(.*?)</select>', page, re.S)
-    assert select is not None
-    assert re.findall(r'<option value="(\w+)">', select.group(1)) == ["in_review", "archived"]
-
-
-def test_refused_transition_on_the_page_says_why_and_changes_nothing(
-    newsroom: Newsroom,
-) -> None:
-    tip = newsroom.submit("Spam", desk=newsroom.latam).tip
-    _set_status(tip, Status.SPAM)
-    client = logged_in_client("editor")
-    response = client.post(f"{QUEUE}{tip.pk}/transition/", {"to_status": "in_review"})
-    assert Tip.objects.get(pk=tip.pk).status == Status.SPAM
-    assert "Reopening a tip needs a reason: say why it goes back to review." in _messages(
-        client.get(response["Location"])
-    )
-
-
-def test_tip_page_shows_who_holds_the_tip_and_the_matching_button(newsroom: Newsroom) -> None:
-    second = make_staff("second_editor")
-    desk_member_add(desk=newsroom.general, user=second, role="editor", actor=None)
-    tip = newsroom.submit("Hold it", desk=newsroom.latam).tip
-    url = f"{QUEUE}{tip.pk}/change/"
-    client = logged_in_client("editor")
-    page = client.get(url).content.decode()
-    assert "Nobody holds this tip." in page
-    assert f'action="{QUEUE}{tip.pk}/claim/"' in page
-
-    client.post(f"{QUEUE}{tip.pk}/claim/")
-    page = client.get(url).content.decode()
-    assert "You hold this tip." in page
-    assert f'action="{QUEUE}{tip.pk}/release/"' in page
-
-    others_page = logged_in_client("second_editor").get(url).content.decode()
-    assert "editor holds this tip (for" in others_page
-    assert f'action="{QUEUE}{tip.pk}/take-over/"' in others_page
-
-    coord_page = logged_in_client("latam_coord").get(url).content.decode()
-    # The holder's name in plain text: a link to the user admin would be a 403 for them.
-    assert re.search(r'<div class="readonly">editor</div>', coord_page)
-    assert "review-actions" not in coord_page  # sees the holder, gets no review buttons
-    assert f'action="{QUEUE}{tip.pk}/note/"' in coord_page
-
-
-def test_tip_page_refuses_a_post_to_itself(newsroom: Newsroom) -> None:
-    tip = newsroom.submit("Read only", desk=newsroom.latam).tip
-    response = logged_in_client("editor").post(f"{QUEUE}{tip.pk}/change/", {"status": "spam"})
-    assert response.status_code == 405
-    assert Tip.objects.get(pk=tip.pk).status == Status.NEW
-
-
-# --- the cross-desk access matrix --------------------------------------------------------
-
-USER_DESKS = {
-    "editor": {"latam", "europe"},
-    "latam_coord": {"latam"},
-    "latam_journalist": {"latam"},
-    "europe_journalist": {"europe"},
-}
-POST_VIEWS = ("claim", "release", "take-over", "transition", "note", "move")
-MATRIX_URLS = ("changelist", "change", "history", *POST_VIEWS, "bulk")
-
-
-def _snapshot(tip: Tip) -> tuple[object, ...]:
-    stored = Tip.objects.get(pk=tip.pk)
-    return (
-        stored.status,
-        stored.desk_id,
-        stored.claimed_by_id,
-        stored.duplicate_of_id,
-        Note.objects.filter(tip=tip).count(),
-        StatusChange.objects.filter(tip=tip).count(),
-        sorted(str(pk) for pk in SealedKey.objects.filter(tip=tip).values_list("pk", flat=True)),
-    )
-
-
-def _request(client: Client, url: str, tip: Tip, other_desk: Any) -> Any:
-    base = f"{QUEUE}{tip.pk}"
-    if url == "changelist":
-        return client.get(QUEUE, {"status": "all"})
-    if url in ("change", "history"):
-        return client.get(f"{base}/{url}/")
-    if url == "bulk":
-        return _bulk(client, "mark_spam", [tip], confirm="yes")
-    data = {
-        "take-over": {"reason": "Holder is away"},
-        "transition": {"to_status": "in_review"},
-        "note": {"text": "A desk note"},
-        "move": {"target": str(other_desk.pk)},
-    }.get(url, {})
-    return client.post(f"{base}/{url}/", data)
-
-
-@pytest.mark.parametrize("url", MATRIX_URLS)
-@pytest.mark.parametrize("username", list(USER_DESKS))
-def test_cross_desk_access_matrix(newsroom: Newsroom, username: str, url: str) -> None:
-    user = newsroom.users[username]
-    holder = make_staff("holder")
-    desks = {"latam": newsroom.latam, "europe": newsroom.europe}
-    other = {"latam": newsroom.europe, "europe": newsroom.latam}
-    bodies = {"latam": "Latin America secret body", "europe": "Europe secret body"}
-    tips = {slug: newsroom.submit(bodies[slug], desk=desks[slug]).tip for slug in desks}
-    for tip in tips.values():
-        if url == "take-over":
-            Tip.objects.filter(pk=tip.pk).update(claimed_by=holder)
-        if url == "release":
-            is_editor = user.has_perm("intake.change_tip")
-            Tip.objects.filter(pk=tip.pk).update(claimed_by=user if is_editor else holder)
-    client = logged_in_client(username)
-
-    for slug, tip in tips.items():
-        before = _snapshot(tip)
-        response = _request(client, url, tip, other[slug])
-        after = _snapshot(tip)
-        content = response.content
-        stored = Tip.objects.get(pk=tip.pk)
-
-        if slug not in USER_DESKS[username]:
-            assert bodies[slug].encode() not in content, (username, url, slug)
-            assert tip.reference.encode() not in content, (username, url, slug)
-            assert after == before, (username, url, slug)
-            expected_code = {"changelist": 200, "bulk": 200, "change": 302, "history": 302}
-            assert response.status_code == expected_code.get(url, 404), (username, url, slug)
-            continue
-
-        if url == "changelist":
-            assert response.status_code == 200
-            assert tip.reference.encode() in content
-        elif url == "change":
-            assert response.status_code == 200
-            assert bodies[slug].encode() in content
-        elif url == "history":
-            assert response.status_code == 200
-            assert tip.reference.encode() in content
-        elif username == "editor":
-            assert response.status_code == 302, (url, slug)
-            effect = {
-                "claim": stored.claimed_by == user,
-                "release": stored.claimed_by is None,
-                "take-over": stored.claimed_by == user and after[4] == before[4] + 1,
-                "transition": stored.status == Status.IN_REVIEW,
-                "note": after[4] == before[4] + 1,
-                "move": stored.desk == other[slug],
-                "bulk": stored.status == Status.SPAM,
-            }[url]
-            assert effect, (url, slug)
-        elif url == "note":
-            # Every member of the tip's desk may add an internal note.
-            assert response.status_code == 302
-            assert after[4] == before[4] + 1
-            assert after[:4] == before[:4]
-        else:
-            # Coordinators and journalists see their desk's tips but do not review them.
-            assert response.status_code == (200 if url == "bulk" else 302), (url, slug)
-            assert after == before, (username, url, slug)
-
-
-def test_an_editor_of_one_regional_desk_cannot_reach_another_desks_tip(
-    newsroom: Newsroom,
-) -> None:
-    europe_editor = make_staff("europe_editor")
-    desk_member_add(desk=newsroom.europe, user=europe_editor, role="editor", actor=None)
-    tip = newsroom.submit("Latam for editors", desk=newsroom.latam).tip
-    before = _snapshot(tip)
-    client = logged_in_client("europe_editor")
-    for url in POST_VIEWS:
-        response = _request(client, url, tip, newsroom.europe)
-        assert response.status_code == 404, url
-    assert client.get(f"{QUEUE}{tip.pk}/change/").status_code == 302
-    _bulk(client, "mark_spam", [tip], confirm="yes")
-    assert _snapshot(tip) == before
+def test_a_journalist_cannot_delete_tips(newsroom: Newsroom) -> None:
+    tip = newsroom.submit("Not yours to delete", desk=newsroom.latam).tip
+    client = logged_in_client("latam_journalist")
+    selection = {"action": "delete_for_good", "_selected_action": [str(tip.pk)], "confirm": "yes"}
+    client.post("/admin/intake/tip/?status=all", selection)
+    assert Tip.objects.filter(pk=tip.pk).exists()

@@ -8,6 +8,7 @@ from intake.models import Message, MessageKey
 from intake.services import reader_message_add
 from newsroom.models import AuditEvent
 from tests.factories import Newsroom, logged_in_client
+from tests.helpers import locked_client
 
 Action = AuditEvent.Action
 
@@ -61,8 +62,7 @@ def test_another_desks_member_gets_a_404_and_nothing_is_decrypted(newsroom: News
 def test_a_locked_keyring_shows_why_and_sends_nothing(newsroom: Newsroom) -> None:
     tip = newsroom.submit("A tip", desk=newsroom.latam).tip
     reader_message_add(tip=tip, body="Secret reply")
-    client = logged_in_client("editor")
-    del client.cookies["pista_key"]
+    client = locked_client("editor")
     page = client.get(_url(tip.pk))
     assert page.status_code == 200
     assert b"This conversation is locked for you." in page.content
