@@ -42,6 +42,7 @@ __all__ = [
     "DecryptionError",
     "FormatError",
     "KeyPair",
+    "PasswordKeys",
     "ReceiptSecrets",
     "decrypt_bytes",
     "decrypt_text",
@@ -49,13 +50,18 @@ __all__ = [
     "encrypt_bytes",
     "encrypt_text",
     "fingerprint",
+    "fingerprint_normalise",
     "generate_keypair",
     "new_content_key",
     "padded_length",
+    "password_keys",
+    "password_wrap_matches",
     "seal",
     "unseal",
     "unwrap_with_password",
+    "unwrap_with_password_keys",
     "wrap_with_password",
+    "wrap_with_password_keys",
 ]
 
 # --- algorithm choices, in one place -------------------------------------------------
@@ -74,6 +80,7 @@ PUBLIC_KEY_BYTES: Final = _MLKEM_PUBLIC_BYTES + _X25519_BYTES
 CONTENT_KEY_BYTES: Final = 32
 _NONCE_BYTES: Final = 12
 _SALT_BYTES: Final = 16
+_FINGERPRINT_DIGITS: Final = 30
 
 
 @dataclass(frozen=True)
@@ -129,17 +136,19 @@ class DecryptionError(CryptoError):
     """Authenticated decryption failed: wrong key, altered bytes or wrong record/field."""
 
 
-def _header(kind: int) -> bytes:
-    return bytes((0x50, kind, _VERSION, 0))
+def _header(kind: int, version: int = _VERSION) -> bytes:
+    return bytes((0x50, kind, version, 0))
 
 
-def _split_header(blob: bytes, kind: int) -> tuple[bytes, bytes]:
+def _split_header(
+    blob: bytes, kind: int, versions: tuple[int, ...] = (_VERSION,)
+) -> tuple[bytes, bytes]:
     if len(blob) < _HEADER_BYTES or blob[0] != 0x50:
         raise FormatError("Not a Pista encrypted value (missing header).")
     header, body = blob[:_HEADER_BYTES], blob[_HEADER_BYTES:]
     if header[1] != kind:
         raise FormatError(f"Expected an encrypted value of kind {kind}, found kind {header[1]}.")
-    if header[2] != _VERSION:
+    if header[2] not in versions:
         raise FormatError(f"Unsupported encryption format version {header[2]}.")
     return header, body
 
@@ -198,9 +207,20 @@ def generate_keypair() -> KeyPair:
 
 
 def fingerprint(public_key: bytes) -> str:
-    """Return a short, human-comparable fingerprint of a public key (not secret)."""
-    digest = hashlib.sha256(b"pista-key-fingerprint:v1:" + public_key).hexdigest()[:32]
-    return " ".join(digest[i : i + 4] for i in range(0, 32, 4)).upper()
+    """Return a public key's fingerprint: 30 digits in six groups of five (not secret).
+
+    Digits, because people compare fingerprints aloud, on the phone or face to face,
+    in any language: "48213 90077 ...". Thirty digits carry 99.7 bits, so nobody can
+    make a second key with the same fingerprint.
+    """
+    digest = hashlib.sha256(b"pista-key-fingerprint:v2:" + public_key).digest()
+    digits = f"{int.from_bytes(digest[:16], 'big') % 10**_FINGERPRINT_DIGITS:030d}"
+    return " ".join(digits[i : i + 5] for i in range(0, _FINGERPRINT_DIGITS, 5))
+
+
+def fingerprint_normalise(text: str) -> str:
+    """Keep only the digits of a fingerprint as someone typed or read it."""
+    return "".join(char for char in text if char.isascii() and char.isdigit())
 
 
 # --- sealing to a public key ------------------------------------------------------------
@@ -311,51 +331,151 @@ def _argon2(secret: bytes, salt: bytes, params: Argon2Params, length: int) -> by
         raise CryptoError(f"Key derivation failed: {exc}") from exc
 
 
-def wrap_with_password(
-    secret: bytes, password: str, *, label: bytes, params: Argon2Params | None = None
-) -> bytes:
-    """Encrypt ``secret`` under Argon2id(``password``) with a fresh random salt.
+@dataclass(frozen=True, repr=False)
+class PasswordKeys:
+    """What one Argon2id run over a password yields, split by HKDF with two labels.
 
-    ``params`` defaults to :data:`PASSWORD_KDF`. The cost parameters and salt
-    travel in the blob so they can be raised later without breaking old blobs.
+    ``verifier`` is stored as the login hash; ``wrap_key`` encrypts the personal
+    private key. Knowing one says nothing about the other, and a login needs a
+    single memory-hard derivation for both the password check and the unwrap.
+    """
+
+    params: Argon2Params
+    salt: bytes
+    verifier: bytes
+    wrap_key: bytes
+
+    def __repr__(self) -> str:
+        return "PasswordKeys(<redacted>)"
+
+
+_PASSWORD_VERIFIER_INFO: Final = b"pista-password-verifier:v2"
+_PASSWORD_WRAP_INFO: Final = b"pista-password-wrap:v2"
+#: Version 1: the wrap key is Argon2id(password) itself (no verifier shares its run).
+#: Version 2: the wrap key is HKDF-Expand(Argon2id(password), "pista-password-wrap:v2").
+_PASSWORD_WRAP_VERSIONS: Final = (1, 2)
+
+
+def password_keys(
+    password: str, *, salt: bytes | None = None, params: Argon2Params | None = None
+) -> PasswordKeys:
+    """Derive a password's verifier and wrap key: one Argon2id run, then HKDF-Expand.
+
+    A fresh random salt is drawn unless ``salt`` is given (to check a password
+    against a stored verifier). ``params`` defaults to :data:`PASSWORD_KDF`.
     """
     params = params or PASSWORD_KDF
-    header = _header(_KIND_PASSWORD)
-    salt = os.urandom(_SALT_BYTES)
-    fields = _ARGON2_FIELDS.pack(params.memory_kib, params.iterations, params.lanes) + salt
-    key = _argon2(password.encode("utf-8"), salt, params, CONTENT_KEY_BYTES)
+    salt = os.urandom(_SALT_BYTES) if salt is None else salt
+    _check_argon2_params(params)
+    master = _argon2(password.encode("utf-8"), salt, params, 32)
+    return PasswordKeys(
+        params=params,
+        salt=salt,
+        verifier=_expand(master, _PASSWORD_VERIFIER_INFO, 32),
+        wrap_key=_expand(master, _PASSWORD_WRAP_INFO, CONTENT_KEY_BYTES),
+    )
+
+
+def _check_argon2_params(params: Argon2Params) -> None:
+    # The parameters are read from stored values before anything can be checked, so
+    # without a ceiling one altered byte could demand terabytes of memory.
+    if not (
+        1 <= params.lanes <= _ARGON2_MAX.lanes
+        and 1 <= params.iterations <= _ARGON2_MAX.iterations
+        and 8 * params.lanes <= params.memory_kib <= _ARGON2_MAX.memory_kib
+    ):
+        raise FormatError("Impossible key-derivation parameters.")
+
+
+def _password_fields(params: Argon2Params, salt: bytes) -> bytes:
+    return _ARGON2_FIELDS.pack(params.memory_kib, params.iterations, params.lanes) + salt
+
+
+def wrap_with_password_keys(secret: bytes, keys: PasswordKeys, *, label: bytes) -> bytes:
+    """Encrypt ``secret`` under the wrap key of ``keys`` (format version 2).
+
+    The cost parameters and salt travel in the blob, so a login can see whether
+    the stored verifier and this wrap come from the same derivation.
+    """
+    header = _header(_KIND_PASSWORD, 2)
+    fields = _password_fields(keys.params, keys.salt)
     nonce = os.urandom(_NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, secret, _aad(header + fields, label))
+    ciphertext = AESGCM(keys.wrap_key).encrypt(nonce, secret, _aad(header + fields, label))
     return header + fields + nonce + ciphertext
 
 
-def unwrap_with_password(blob: bytes, password: str, *, label: bytes) -> bytes:
-    """Open a blob made by :func:`wrap_with_password`; a wrong password raises
-    :class:`DecryptionError`."""
-    header, body = _split_header(blob, _KIND_PASSWORD)
+def wrap_with_password(
+    secret: bytes, password: str, *, label: bytes, params: Argon2Params | None = None
+) -> bytes:
+    """Encrypt ``secret`` under a key derived from ``password`` with a fresh random salt."""
+    return wrap_with_password_keys(secret, password_keys(password, params=params), label=label)
+
+
+@dataclass(frozen=True)
+class _PasswordBlob:
+    header: bytes
+    fields: bytes
+    params: Argon2Params
+    salt: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+def _password_blob(blob: bytes) -> _PasswordBlob:
+    header, body = _split_header(blob, _KIND_PASSWORD, _PASSWORD_WRAP_VERSIONS)
     fields_end = _ARGON2_FIELDS.size + _SALT_BYTES
     if len(body) < fields_end + _NONCE_BYTES:
         raise FormatError("Password-wrapped value is truncated.")
     memory_kib, iterations, lanes = _ARGON2_FIELDS.unpack_from(body)
-    if not (
-        1 <= lanes <= _ARGON2_MAX.lanes
-        and 1 <= iterations <= _ARGON2_MAX.iterations
-        and 8 * lanes <= memory_kib <= _ARGON2_MAX.memory_kib
-    ):
-        raise FormatError("Password-wrapped value has impossible key-derivation parameters.")
-    fields, salt = body[:fields_end], body[_ARGON2_FIELDS.size : fields_end]
-    nonce, ciphertext = (
-        body[fields_end : fields_end + _NONCE_BYTES],
-        body[fields_end + _NONCE_BYTES :],
-    )
-    key = _argon2(
-        password.encode("utf-8"),
-        salt,
-        Argon2Params(memory_kib, iterations, lanes),
-        CONTENT_KEY_BYTES,
-    )
+    params = Argon2Params(memory_kib, iterations, lanes)
     try:
-        return AESGCM(key).decrypt(nonce, ciphertext, _aad(header + fields, label))
+        _check_argon2_params(params)
+    except FormatError as exc:
+        raise FormatError(
+            "Password-wrapped value has impossible key-derivation parameters."
+        ) from exc
+    return _PasswordBlob(
+        header=header,
+        fields=body[:fields_end],
+        params=params,
+        salt=body[_ARGON2_FIELDS.size : fields_end],
+        nonce=body[fields_end : fields_end + _NONCE_BYTES],
+        ciphertext=body[fields_end + _NONCE_BYTES :],
+    )
+
+
+def password_wrap_matches(blob: bytes, keys: PasswordKeys) -> bool:
+    """Whether ``blob`` was wrapped (version 2) under the same salt and cost as ``keys``,
+    so that ``keys.wrap_key`` is the one that opens it."""
+    parsed = _password_blob(blob)
+    return parsed.header[2] == 2 and parsed.salt == keys.salt and parsed.params == keys.params
+
+
+def unwrap_with_password_keys(blob: bytes, keys: PasswordKeys, *, label: bytes) -> bytes:
+    """Open a version-2 blob with already derived keys (no further derivation)."""
+    parsed = _password_blob(blob)
+    if not password_wrap_matches(blob, keys):
+        raise FormatError("This value was wrapped under another derivation of the password.")
+    try:
+        return AESGCM(keys.wrap_key).decrypt(
+            parsed.nonce, parsed.ciphertext, _aad(parsed.header + parsed.fields, label)
+        )
+    except InvalidTag as exc:
+        raise DecryptionError("The password does not open this key.") from exc
+
+
+def unwrap_with_password(blob: bytes, password: str, *, label: bytes) -> bytes:
+    """Open a blob made by :func:`wrap_with_password` (either format version): one
+    derivation with the blob's own salt. A wrong password raises :class:`DecryptionError`."""
+    parsed = _password_blob(blob)
+    if parsed.header[2] == 2:
+        keys = password_keys(password, salt=parsed.salt, params=parsed.params)
+        return unwrap_with_password_keys(blob, keys, label=label)
+    key = _argon2(password.encode("utf-8"), parsed.salt, parsed.params, CONTENT_KEY_BYTES)
+    try:
+        return AESGCM(key).decrypt(
+            parsed.nonce, parsed.ciphertext, _aad(parsed.header + parsed.fields, label)
+        )
     except InvalidTag as exc:
         raise DecryptionError("The password does not open this key.") from exc
 

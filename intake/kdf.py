@@ -44,6 +44,14 @@ def receipt_secrets(normalised_passphrase: str) -> crypto.ReceiptSecrets:
     return crypto.derive_receipt_secrets(normalised_passphrase)
 
 
+def password_keys(
+    password: str, *, salt: bytes | None = None, params: crypto.Argon2Params | None = None
+) -> crypto.PasswordKeys:
+    """:func:`intake.crypto.password_keys`, outside any transaction."""
+    ensure_outside_transaction()
+    return crypto.password_keys(password, salt=salt, params=params)
+
+
 def password_wrap(secret: bytes, password: str, *, label: bytes) -> bytes:
     """:func:`intake.crypto.wrap_with_password`, outside any transaction."""
     ensure_outside_transaction()

@@ -14,10 +14,14 @@ import time
 from django.core.cache import cache
 
 
+def _minute_key(name: str) -> str:
+    return f"pista:{name}:{int(time.time()) // 60}"
+
+
 def budget_reserve(name: str, per_minute: int) -> tuple[str, bool]:
     """Count one attempt of ``name`` in this minute; return its cache key and whether
     it is within ``per_minute``. Counting first keeps the budget honest under bursts."""
-    key = f"pista:{name}:{int(time.time()) // 60}"
+    key = _minute_key(name)
     cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)
@@ -25,6 +29,12 @@ def budget_reserve(name: str, per_minute: int) -> tuple[str, bool]:
         cache.set(key, 1, timeout=120)
         count = 1
     return key, count <= per_minute
+
+
+def budget_spent(name: str, per_minute: int) -> bool:
+    """Whether this minute's budget of ``name`` is already used up (nothing is counted)."""
+    count = cache.get(_minute_key(name))
+    return count is not None and int(count) >= per_minute
 
 
 def budget_refund(key: str) -> None:

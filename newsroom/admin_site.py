@@ -1,11 +1,10 @@
-"""Pista's admin site: a login that unlocks the personal key, the review dashboard on the
-index, password changes that keep the personal key in step, and domain errors turned into
-page messages in one place.
+"""Pista's admin site: a login in two steps (the password unlocks the personal key, then a
+second factor), the review dashboard on the index, password changes that rotate the
+personal key, and domain errors shown plainly (``newsroom.admin_errors``).
 
-Pages run each service call through :func:`run`, which shows the service's own
-message, a person's words, on failure and a success message otherwise. Anything
-a page forgets to catch is caught by :meth:`NewsroomAdminSite.admin_view` and
-shown by :func:`error_page`: a plain page with the message, never a 500.
+Every admin page needs a verified second factor. A member who gave the right
+password but has not proved one yet is sent to the second step (or, with no
+factor at all, to enrolment) and sees nothing else.
 
 This module is outside the ``newsroom.admin`` package on purpose: Django builds
 the default site lazily while the package's modules register their pages on it,
@@ -18,70 +17,99 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
+from django import forms
+from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.translation import gettext
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from intake.exceptions import PistaError
 
+from . import account_views
 from .actor import acting_user
+from .admin_errors import error_page
 from .forms.auth import StaffPasswordChangeForm
 from .models import DeskMembership
 from .selectors.dashboard import dashboard_for
-from .services.personal_keys import personal_key_unlock
-from .unlocked_key import unlocked_key_store
+from .services.logins import login_attempt
+from .services.sessions import staff_sessions_end
+from .session_limits import staff_session_start
+from .unlocked_key import unlocked_key, unlocked_key_store
 
 _View = TypeVar("_View", bound=Callable[..., Any])
-T = TypeVar("T")
+
+ENDED = {
+    "idle": _("You were logged out after a while without activity. Log in again to go on."),
+    "limit": _("Your session reached its time limit. Log in again to go on."),
+}
 
 
-def run(
-    request: HttpRequest,
-    action: Callable[[], T],
-    *,
-    success: str | Callable[[T], str] | None = None,
-) -> tuple[bool, T | None]:
-    """Run ``action``; on a domain error show its message and return ``(False, None)``.
+class StaffLoginForm(forms.Form):
+    """The password step. It validates the fields only; the view checks the password."""
 
-    On success show ``success`` (a text, or a function of the result) and return
-    ``(True, result)``.
-    """
-    try:
-        result = action()
-    except PistaError as exc:
-        messages.error(request, str(exc))
-        return False, None
-    if success is not None:
-        messages.success(request, success(result) if callable(success) else success)
-    return True, result
-
-
-def error_page(request: HttpRequest, error: PistaError) -> TemplateResponse:
-    """The page for a domain error no view caught: its message, with a way back."""
-    return TemplateResponse(
-        request,
-        "admin/newsroom/error.html",
-        {"title": gettext("This could not be done"), "message": str(error)},
-        status=409,
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
 
 
 class StaffLoginView(LoginView):
-    """Django's login; once the password is verified it unlocks the personal key and
-    holds it for the session (``newsroom.unlocked_key``)."""
+    """The password step: one key derivation checks the password and unlocks the personal
+    key (``newsroom.services.logins``); then the second step."""
 
-    def form_valid(self, form: AdminAuthenticationForm) -> HttpResponse:  # type: ignore[override]
-        private_key = personal_key_unlock(
-            user=form.get_user(), password=form.cleaned_data["password"]
+    form_class = StaffLoginForm  # type: ignore[assignment]
+
+    def form_valid(self, form: StaffLoginForm) -> HttpResponse:  # type: ignore[override]
+        try:
+            outcome = login_attempt(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except PistaError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)  # type: ignore[arg-type]
+        auth_login(self.request, outcome.user, backend="newsroom.backends.StaffBackend")
+        staff_session_start(self.request)
+        target = self.get_success_url()
+        response = HttpResponseRedirect(
+            f"{reverse('admin:pista_verify')}?{REDIRECT_FIELD_NAME}={target}"
         )
-        response = super().form_valid(form)
-        unlocked_key_store(self.request, response, private_key)
+        unlocked_key_store(self.request, response, outcome.private_key)
+        return response
+
+
+class StaffPasswordChangeView(PasswordChangeView):
+    """Django's own page; the change rotates the personal key and ends other sessions."""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["unlocked_private_key"] = unlocked_key(self.request)
+        return kwargs
+
+    def form_valid(self, form: StaffPasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)  # saves, then keeps this session logged in
+        unlocked_key_store(self.request, response, form.new_private_key)
+        staff_sessions_end(
+            user=acting_user(self.request),
+            keep_session_key=self.request.session.session_key,
+            actor=acting_user(self.request),
+            reason="password changed",
+        )
         return response
 
 
@@ -90,8 +118,14 @@ class NewsroomAdminSite(admin.AdminSite):
     site_title = _("Pista")
     index_title = _("Newsroom")
 
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active and user.is_staff and getattr(user, "is_verified", lambda: False)()
+        )
+
     def admin_view(self, view: _View, cacheable: bool = False) -> _View:
-        """Every admin page, with domain errors that the page did not catch shown plainly."""
+        """Every admin page: the second factor first, and domain errors shown plainly."""
 
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -100,8 +134,44 @@ class NewsroomAdminSite(admin.AdminSite):
             except PistaError as exc:
                 return error_page(request, exc)
 
-        return cast(_View, super().admin_view(guarded, cacheable))
+        protected = super().admin_view(guarded, cacheable)
 
+        @wraps(view)
+        def second_factor_first(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            return account_views.second_factor_step(request) or protected(request, *args, **kwargs)
+
+        return cast(_View, second_factor_first)
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        view = self.admin_view
+        own = [
+            path("verify/", account_views.verify_view, name="pista_verify"),
+            path("enrol/", account_views.enrol_view, name="pista_enrol"),
+            path("account/", view(account_views.account_view), name="pista_account"),
+            path(
+                "account/recovery-codes/",
+                view(account_views.recovery_codes_view),
+                name="pista_recovery_codes",
+            ),
+            path(
+                "account/factors/<str:kind>/<int:device_id>/remove/",
+                view(account_views.factor_remove_view),
+                name="pista_factor_remove",
+            ),
+            path(
+                "account/sessions/end/",
+                view(account_views.logout_everywhere_view),
+                name="pista_logout_everywhere",
+            ),
+            path(
+                "account/desks/<int:desk_id>/ask-rotation/",
+                view(account_views.rotation_request_view),
+                name="pista_rotation_request",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    @method_decorator(sensitive_post_parameters("password"))
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -113,16 +183,13 @@ class NewsroomAdminSite(admin.AdminSite):
             "subtitle": None,
             "app_path": request.get_full_path(),
             "username": request.user.get_username(),
+            "ended": ENDED.get(request.GET.get("ended", "")),
         }
         if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
             context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
         context.update(extra_context or {})
         request.current_app = self.name
-        view = StaffLoginView.as_view(
-            extra_context=context,
-            authentication_form=AdminAuthenticationForm,
-            template_name="admin/login.html",
-        )
+        view = StaffLoginView.as_view(extra_context=context, template_name="admin/login.html")
         return cast(HttpResponse, view(request))
 
     def index(
@@ -139,9 +206,8 @@ class NewsroomAdminSite(admin.AdminSite):
     def password_change(  # type: ignore[override]  # Django's view returns a redirect on success
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponseBase:
-        """Django's own view with a form that re-wraps the personal key."""
         request.current_app = self.name
-        view = PasswordChangeView.as_view(
+        view = StaffPasswordChangeView.as_view(
             form_class=StaffPasswordChangeForm,
             success_url=reverse("admin:password_change_done", current_app=self.name),
             extra_context={**self.each_context(request), **(extra_context or {})},

@@ -48,3 +48,8 @@ class ClaimError(ReviewError):
 
 class FollowUpError(PistaError):
     """A follow-up change that cannot be made as asked (bad transition, missing reason...)."""
+
+
+class LoginRefused(PistaError):
+    """A staff login that is not let in; the message says what to do (never which part of
+    the username and password was wrong)."""

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 django_stubs_ext.monkeypatch()
@@ -62,6 +67,16 @@ if DEBUG:
     ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS") or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 else:
     SECRET_KEY = _required_in_production("SECRET_KEY")
+    if (  # the rule behind Django's warning W009, as an error
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak: it must have at least 50 characters, at least 5 of them "
+            "different, and must not start with 'django-insecure-'. Make one with: python -c "
+            "'from django.core.management.utils import get_random_secret_key as k; print(k())'"
+        )
     _required_in_production("ALLOWED_HOSTS")
     ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS")
 
@@ -80,6 +95,10 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "intake.apps.IntakeConfig",
     "newsroom.apps.NewsroomConfig",
 ]
@@ -87,11 +106,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "intake.middleware.VisitorAnonymityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "newsroom.session_limits.StaffSessionLimitsMiddleware",
     "newsroom.unlocked_key.UnlockedKeyCookieMiddleware",
     "newsroom.actor.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,12 +163,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Memory-hard first; the others only so that existing hashes upgrade at the next login.
+# The verifier half of the personal key's one derivation (newsroom.hashers); the others
+# only so that a password set outside Pista can be checked once and then moved over.
 PASSWORD_HASHERS = [
-    "newsroom.hashers.PistaArgon2PasswordHasher",
+    "newsroom.hashers.PistaPasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# A login checks the password by unlocking the personal key (one derivation for both),
+# with the per-account lockout and the newsroom-wide budget (newsroom.services.logins).
+AUTHENTICATION_BACKENDS = ["newsroom.backends.StaffBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,7 +211,8 @@ LOGIN_URL = "admin:login"
 # --- sessions and the unlocked key -------------------------------------------------
 # A staff member's unlocked personal key lives in the session store encrypted under a
 # random key that only the browser holds, in its own cookie (see newsroom.unlocked_key).
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# The absolute limit of a staff session; the idle limit is PISTA_STAFF_IDLE_MINUTES.
+SESSION_COOKIE_AGE = _env_int("PISTA_STAFF_SESSION_HOURS", 8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -222,6 +249,22 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("SECURE_HSTS_SECONDS", 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 if os.environ.get("SECURE_PROXY_SSL_HEADER") == "X-Forwarded-Proto":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Powerful browser features are off for every page; WebAuthn only for this origin
+# (passkeys and security keys for staff).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # Nothing is loaded from another origin and no inline script or style runs.
 CONTENT_SECURITY_POLICY = {
@@ -297,3 +340,30 @@ PISTA_UNLOCKED_KEY_COOKIE_SECURE = _env_bool(
 )
 #: A reader's check-back visit holds their receipt key the same way (intake.checkback).
 PISTA_VISIT_COOKIE_SECURE = _env_bool("PISTA_VISIT_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+#: A staff session ends after this long without a request; the unlocked key goes with it.
+PISTA_STAFF_IDLE_MINUTES = _env_int("PISTA_STAFF_IDLE_MINUTES", 30)
+#: ... and after this long whatever the activity (also the session cookie's age).
+PISTA_STAFF_SESSION_HOURS = SESSION_COOKIE_AGE // 3600
+#: Failed password attempts on one account before it is locked ...
+PISTA_LOGIN_FAILURES_BEFORE_LOCK = _env_int("PISTA_LOGIN_FAILURES_BEFORE_LOCK", 5)
+#: ... for this long, unless an administrator unlocks it sooner.
+PISTA_LOGIN_LOCK_MINUTES = _env_int("PISTA_LOGIN_LOCK_MINUTES", 60)
+#: Failed logins per minute across all accounts before logins pause for the minute.
+PISTA_LOGIN_FAILURES_PER_MINUTE = _env_int("PISTA_LOGIN_FAILURES_PER_MINUTE", 100)
+#: WebAuthn relying party: the site's domain (default: the request's host) and the
+#: origins passkeys may be used from (default: the request's own origin).
+PISTA_WEBAUTHN_RP_ID = os.environ.get("PISTA_WEBAUTHN_RP_ID", "")
+PISTA_WEBAUTHN_ORIGINS = _env_list("PISTA_WEBAUTHN_ORIGINS")
+
+# --- second factors (django-otp, django-otp-webauthn) ------------------------------------
+OTP_TOTP_ISSUER = PISTA_NEWSROOM_NAME
+OTP_WEBAUTHN_RP_NAME = PISTA_NEWSROOM_NAME
+OTP_WEBAUTHN_HELPER_CLASS = "newsroom.webauthn.StaffWebAuthnHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "newsroom.webauthn.relying_party_id"
+# The allowed origin is the request's own (its host already passed ALLOWED_HOSTS) unless
+# PISTA_WEBAUTHN_ORIGINS lists them: newsroom.webauthn.StaffWebAuthnHelper. The library's
+# check only looks for a fixed list, so it is silenced here.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
+# A passkey is a second factor after the password, never instead of it: the password is
+# what unlocks the personal key.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False

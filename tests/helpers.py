@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.db import connection
@@ -31,9 +32,15 @@ from newsroom.models import FollowUp
 from newsroom.services.conversation import conversation_open, message_send_to_reader
 from newsroom.services.desks import desk_member_add
 from newsroom.services.followups import followup_create
-from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.services.personal_keys import staff_login
 from newsroom.unsealing import desk_private_key_from_recovery
-from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
+from tests.factories import (
+    PASSWORD,
+    Newsroom,
+    logged_in_client,
+    make_staff,
+    second_factor_code,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -43,7 +50,10 @@ if TYPE_CHECKING:
 
 def unlocked_key_of(user: Any) -> bytes:
     """The user's personal private key, as their login unlocks it."""
-    return personal_key_unlock(user=user, password=PASSWORD)
+    user.refresh_from_db(fields=["password"])
+    key = staff_login(user=user, password=PASSWORD)
+    assert key is not None, "the test password no longer opens this account"
+    return key
 
 
 def reader_key_of(submission: Submission) -> bytes:
@@ -62,6 +72,13 @@ def bulk_action(client: Client, action: str, tips: list[Tip], **extra: Any) -> A
     """Post the queue's bulk ``action`` for ``tips`` (every status shown)."""
     data = {"action": action, "_selected_action": [str(t.pk) for t in tips], **extra}
     return client.post(f"{QUEUE}?status=all", data)
+
+
+def queue_search(client: Client, term: str, **filters: str) -> Any:
+    """Search the tip queue as its search box does: the words in a POST body, never in the
+    address; ``filters`` stay in the address like the sidebar's."""
+    query = f"?{urlencode(filters)}" if filters else ""
+    return client.post(QUEUE + query, {"pista_search": term})
 
 
 def tip_page(client: Client, tip_id: object) -> bytes:
@@ -323,9 +340,16 @@ def passphrase_words(page: Page) -> list[str]:
 
 
 def admin_login(page: Page, base_url: str, username: str) -> None:
-    """Log in through the real admin login form, which unlocks the personal key."""
+    """Log in through the real two steps: the password (which unlocks the personal key),
+    then a one-time code of the account's test device."""
+    from django.contrib.auth import get_user_model
+
     page.goto(f"{base_url}/admin/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/admin/verify/**")
+    user = get_user_model().objects.get(username=username)
+    page.get_by_label("A recovery code").fill(second_factor_code(user))
+    page.get_by_role("button", name="Go on").click()
     page.wait_for_url(f"{base_url}/admin/")

@@ -2,7 +2,9 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment")
+os.environ.setdefault(
+    "SECRET_KEY", "test-only-secret-key-not-for-any-deployment-5c8f2a91e7d4b3f6a0c9"
+)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from newsroom.settings import *  # noqa: F403
@@ -11,7 +13,12 @@ from newsroom.settings import *  # noqa: F403
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; not under test
+# Pista's own hasher, as deployed: its Argon2id cost is lowered for the suite by
+# tests/conftest.py (the real cost is checked by the tests marked real_kdf).
+PASSWORD_HASHERS = [
+    "newsroom.hashers.PistaPasswordHasher",
+    "django.contrib.auth.hashers.MD5PasswordHasher",  # a hash "set outside Pista"
+]
 
 # The canary test greps the database file, so SQLite tests use a file, not memory.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

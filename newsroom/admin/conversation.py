@@ -25,7 +25,7 @@ from intake.models import Message, Tip
 from intake.selectors import reader_status
 
 from ..actor import acting_user
-from ..admin_site import run
+from ..admin_errors import run
 from ..forms.conversation import NewsroomMessageForm
 from ..services.conversation import conversation_open, message_send_to_reader, message_withdraw
 from ..unlocked_key import unlocked_key

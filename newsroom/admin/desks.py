@@ -22,17 +22,22 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from intake.exceptions import PistaError
 from intake.models import Desk
 
 from .. import access
 from ..actor import acting_user
-from ..admin_site import run
-from ..forms.desks import DeskAdminForm, DeskMemberAddForm
-from ..models import DeskMembership
-from ..selectors.desks import desk_member_rows, desk_retired_keys, holds_active_desk_key
+from ..admin_errors import run
+from ..forms.desks import DeskAdminForm, DeskMemberAddForm, GrantConfirmForm
+from ..models import DeskMembership, PersonalKey
+from ..selectors.desks import (
+    desk_member_rows,
+    desk_pending_member,
+    desk_retired_keys,
+    holds_active_desk_key,
+    member_key_events,
+)
 from ..selectors.followups import followups_open_for
-from ..services.desk_keys import desk_grants_complete_pending, desk_reseal_next
+from ..services.desk_keys import desk_key_grant_confirmed, desk_reseal_next
 from ..services.desks import desk_member_add_by, desk_member_remove, desk_update
 from ..unlocked_key import unlocked_key
 
@@ -50,7 +55,7 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     fields = ("name", "slug", "description", "languages", "coordinator", "is_general", "is_active")
     readonly_fields = ("slug", "is_general")
     change_form_template = "admin/newsroom/desk/change_form.html"
-    # No bulk grant: the key is passed to one named member at a time (see grants_confirm_view).
+    # No bulk grant: the key is passed to one named member at a time (see grant_view).
     actions = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Desk]:
@@ -111,9 +116,9 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 name="intake_desk_member_add",
             ),
             path(
-                "<int:desk_id>/members/confirm/",
-                view(self.grants_confirm_view),
-                name="intake_desk_grants_confirm",
+                "<int:desk_id>/members/<int:user_id>/grant/",
+                view(self.grant_view),
+                name="intake_desk_member_grant",
             ),
             path(
                 "<int:desk_id>/members/<int:user_id>/remove/",
@@ -147,7 +152,7 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "member_rows": rows,
             "pending_count": sum(1 for row in rows if row.pending),
             "can_manage_members": can_manage,
-            "add_member_form": DeskMemberAddForm(desk=desk) if can_manage else None,
+            "add_member_form": DeskMemberAddForm(desk=desk, actor=user) if can_manage else None,
             "key_unlocked": unlocked_key(request) is not None,
             "holds_desk_key": holds_active_desk_key(desk, user),
             "retired_keys": retired.keys,
@@ -207,49 +212,58 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         desk = self._desk_for(request, desk_id, manage=True)
-        form = DeskMemberAddForm(request.POST, desk=desk)
+        form = DeskMemberAddForm(request.POST, desk=desk, actor=acting_user(request))
         if not form.is_valid():
             messages.error(request, _("Choose a staff member who is not on the desk yet."))
         else:
             self._add_member(request, desk, form.cleaned_data["user"], form.cleaned_data["role"])
         return self._back(desk)
 
-    def _confirm(self, request: HttpRequest, desk: Desk, member_id: int) -> None:
-        try:
-            result = desk_grants_complete_pending(
-                desk=desk,
-                granter=acting_user(request),
-                granter_personal_private_key=unlocked_key(request),
-                member_id=member_id,
-            )
-        except PistaError as exc:
-            messages.error(
-                request,
-                _("No grant on %(desk)s could be completed: %(reason)s")
-                % {"desk": desk, "reason": exc},
-            )
-            return
-        if result.granted:
-            messages.success(
-                request,
-                _("%(desk)s: desk key granted to %(names)s.")
-                % {"desk": desk, "names": ", ".join(u.get_username() for u in result.granted)},
-            )
-        for _user, reason in result.waiting:
-            messages.warning(request, f"{desk}: {reason}")
-        if not result.granted and not result.waiting:
-            messages.info(request, _("%(desk)s: no grant was pending.") % {"desk": desk})
+    def grant_view(self, request: HttpRequest, desk_id: int, user_id: int) -> HttpResponse:
+        """Pass the desk key to one pending member, after comparing their fingerprint.
 
-    def grants_confirm_view(self, request: HttpRequest, desk_id: int) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        GET shows who they are, who added them, any reset of their account, and their
+        fingerprint; POST needs the comparison stated and the digits they read out.
+        """
         desk = self._desk_for(request, desk_id, manage=True)
-        member = request.POST.get("member", "")
-        if not (member.isascii() and member.isdigit()):
-            messages.error(request, _("Choose the member to pass the desk key to."))
-        else:
-            self._confirm(request, desk, int(member))
-        return self._back(desk)
+        membership = desk_pending_member(desk, user_id)
+        if membership is None:
+            messages.info(request, _("No grant is pending for this member."))
+            return self._back(desk)
+        member = membership.user
+        form = GrantConfirmForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            done, _grant = run(
+                request,
+                lambda: desk_key_grant_confirmed(
+                    desk=desk,
+                    member=member,
+                    granter=acting_user(request),
+                    granter_personal_private_key=unlocked_key(request),
+                    fingerprint_typed=form.cleaned_data["digits"],
+                    compared=form.cleaned_data["compared"],
+                ),
+                success=_("%(desk)s: desk key granted to %(name)s.")
+                % {"desk": desk, "name": member.get_username()},
+            )
+            if done:
+                return self._back(desk)
+        added, reset = member_key_events(desk, member)
+        personal = PersonalKey.objects.filter(user=member).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Grant the %(desk)s key to %(name)s?")
+            % {"desk": desk, "name": member.get_full_name() or member.get_username()},
+            "desk": desk,
+            "member": member,
+            "membership": membership,
+            "fingerprint": personal.fingerprint if personal else "",
+            "added": added,
+            "reset": reset,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/newsroom/desk/grant.html", context)
 
     def member_remove_view(self, request: HttpRequest, desk_id: int, user_id: int) -> HttpResponse:
         desk = self._desk_for(request, desk_id, manage=True)

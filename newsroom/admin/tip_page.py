@@ -24,7 +24,7 @@ from intake.models import Tip
 
 from ..access import can_coordinate, can_review, followups_visible_to
 from ..actor import acting_user
-from ..admin_site import run
+from ..admin_errors import run
 from ..exceptions import KeyLocked
 from ..forms.review import MoveForm, NoteForm, TakeOverForm, TransitionForm
 from ..selectors.timeline import tip_timeline

@@ -12,10 +12,11 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,12 @@ from intake.models import Tip
 
 from ..actor import acting_user
 from ..forms.review import MoveForm
-from ..selectors.tips import tip_previews, tips_matching_text, tips_visible_to
+from ..selectors.tips import (
+    CONTENT_SEARCH_LIMIT,
+    tip_previews,
+    tips_matching_text,
+    tips_visible_to,
+)
 from ..services.review import tips_delete, tips_move, tips_transition
 from ..services.tips import tips_previewed_record, tips_searched_record
 from ..unlocked_key import unlocked_key
@@ -31,13 +37,29 @@ from .filters import AgeFilter, ClaimFilter, DeskFilter, QueueStatusFilter
 from .tip_page import TipPageMixin
 
 Status = Tip.Status
+#: The POST field of the queue's search box, and the request mark of a text search.
+TEXT_SEARCH_FIELD = "pista_search"
+TEXT_SEARCH_ATTR = "_pista_text_search"
 _REFERENCE = re.compile(r"^[23456789A-Za-z]{10}$")
 
 
 class TipChangeList(ChangeList):
-    """Decrypts a preview for the rows of the current page only."""
+    """Decrypts a preview for the rows of the current page only.
+
+    A text search arrives in a POST body (see :meth:`TipAdmin.changelist_view`) and is
+    kept out of every link the page builds: sort, filter and page links, and the tips'
+    own links, carry no search words.
+    """
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.text_search = bool(getattr(request, TEXT_SEARCH_ATTR, False))
+        super().__init__(request, *args, **kwargs)
+        self.params.pop(SEARCH_VAR, None)
+        self.filter_params.pop(SEARCH_VAR, None)
 
     def get_results(self, request: HttpRequest) -> None:
+        if self.text_search:
+            self.list_per_page = CONTENT_SEARCH_LIMIT  # every match on one page
         super().get_results(request)
         page = self.result_list
         if page.query.is_sliced:
@@ -58,9 +80,13 @@ class TipChangeList(ChangeList):
             tip.preview_text = previews.get(tip.pk)
         if previews:
             # Even a one-line preview is a decryption: record whose, once per page.
+            shown = [t.reference for t in self.result_list if t.pk in previews]
             tips_previewed_record(
                 actor=acting_user(request),
-                references=[t.reference for t in self.result_list if t.pk in previews],
+                # After a text search, naming the tips shown would name the ones that
+                # matched, and so link the words searched for to those tips.
+                references=[] if self.text_search else shown,
+                count=len(shown),
             )
 
 
@@ -101,6 +127,7 @@ class TipAdmin(TipPageMixin):
     readonly_fields = fields
     actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk", "delete_for_good")
     change_form_template = "admin/newsroom/tip/change_form.html"
+    change_list_template = "admin/newsroom/tip/change_list.html"
 
     class Media:
         css: ClassVar = {"all": ["newsroom/admin.css"]}
@@ -157,6 +184,45 @@ class TipAdmin(TipPageMixin):
         return text if text is not None else str(_("🔒 locked"))
 
     # --- search: a reference, else the decrypted text ------------------------------
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The queue; a search comes as a POST so its words never reach a URL or a log.
+
+        A ``?q=`` in the address (an old bookmark) is dropped, never searched for.
+        """
+        if request.method == "GET" and SEARCH_VAR in request.GET:
+            query = request.GET.copy()
+            del query[SEARCH_VAR]
+            self.message_user(
+                request,
+                _(
+                    "Search with the box on the queue: search words are never put in "
+                    "addresses, where they would reach browser history and server logs."
+                ),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+        term = ""
+        if request.method == "POST" and TEXT_SEARCH_FIELD in request.POST:
+            term = request.POST[TEXT_SEARCH_FIELD].strip()[:200]
+            # The admin's changelist reads the search from the query; hand it over in memory.
+            query = request.GET.copy()
+            query[SEARCH_VAR] = term
+            request.GET = query  # type: ignore[assignment]  # a mutable copy, on purpose
+            setattr(request, TEXT_SEARCH_ATTR, bool(term))
+        context = {**(extra_context or {}), "pista_search_term": term}
+        return super().changelist_view(request, context)
+
+    def get_preserved_filters(self, request: HttpRequest) -> str:
+        """The filters a tip's page links back to, never the search words."""
+        preserved = super().get_preserved_filters(request)
+        if not preserved or SEARCH_VAR not in request.GET:
+            return preserved
+        query = request.GET.copy()
+        del query[SEARCH_VAR]
+        return urlencode({"_changelist_filters": query.urlencode()}) if query else ""
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Tip], search_term: str

@@ -11,13 +11,21 @@ from ..services.personal_keys import staff_password_change, staff_password_reset
 
 
 class StaffPasswordChangeForm(PasswordChangeForm):
-    """A staff member changes their own password: the personal key is re-wrapped (flow 5)."""
+    """A staff member changes their own password: the personal key pair is rotated and
+    every desk-key grant re-sealed to the new one (flow 5)."""
+
+    def __init__(self, *args: Any, unlocked_private_key: bytes | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.unlocked_private_key = unlocked_private_key
+        #: Set by :meth:`save`: the new personal private key, for this session.
+        self.new_private_key = b""
 
     def save(self, commit: bool = True) -> Any:
-        staff_password_change(
+        self.new_private_key = staff_password_change(
             user=self.user,
-            old_password=self.cleaned_data["old_password"],
             new_password=self.cleaned_data["new_password1"],
+            unlocked_private_key=self.unlocked_private_key,
+            old_password=self.cleaned_data["old_password"],
         )
         return self.user
 

@@ -24,10 +24,6 @@ class AuditEvent(models.Model):
         DESK_KEY_ROTATED = "desk_key_rotated", _("Desk key rotated")
         TIPS_RESEALED = "tips_resealed", _("Tips re-sealed to the new desk key")
         PERSONAL_KEY_CREATED = "personal_key_created", _("Personal key created")
-        PERSONAL_KEY_REWRAPPED = (
-            "personal_key_rewrapped",
-            _("Personal key re-wrapped (password change)"),
-        )
         PERSONAL_KEY_RESET = "personal_key_reset", _("Personal key replaced (password reset)")
         TIP_READ = "tip_read", _("Tip read")
         TIP_DELETED = "tip_deleted", _("Tip deleted")
@@ -53,6 +49,23 @@ class AuditEvent(models.Model):
         )
         TIPS_PREVIEWED = "tips_previewed", _("Tip previews decrypted (queue page)")
         TIPS_SEARCHED = "tips_searched", _("Tip text searched")
+        PERSONAL_KEY_ROTATED = (
+            "personal_key_rotated",
+            _("Personal key replaced and its grants re-sealed (password change)"),
+        )
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGIN_LOCKED = "login_locked", _("Account locked after failed logins")
+        LOGIN_UNLOCKED = "login_unlocked", _("Account unlocked")
+        FACTOR_ADDED = "factor_added", _("Second factor added")
+        FACTOR_REMOVED = "factor_removed", _("Second factor removed")
+        FACTORS_RESET = "factors_reset", _("Second factors reset by an administrator")
+        RECOVERY_CODES_CREATED = "recovery_codes_created", _("Recovery codes made")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        SESSIONS_ENDED = "sessions_ended", _("Other sessions ended")
+        DESK_KEY_ROTATION_REQUESTED = (
+            "desk_key_rotation_requested",
+            _("Desk-key rotation requested"),
+        )
 
     #: Set by ``newsroom.services.audit.audit`` (now, or a rounded time it is given).
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -48,6 +48,12 @@ class Notification(models.Model):
         FOLLOWUP_ASSIGNED = "followup_assigned", _("Follow-up assigned")
         FOLLOWUP_DUE_SOON = "followup_due_soon", _("Follow-up due tomorrow")
         FOLLOWUP_OVERDUE = "followup_overdue", _("Follow-up overdue")
+        #: Sent whatever the preferences: a security notice to the account's owner.
+        ACCOUNT_RESET = "account_reset", _("Password or second factor reset")
+        DESK_KEY_ROTATION_REQUESTED = (
+            "desk_key_rotation_requested",
+            _("Desk-key rotation requested"),
+        )
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

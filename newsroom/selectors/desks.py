@@ -14,6 +14,12 @@ from intake.selectors import desk_key_active
 
 from ..models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
 
+_ADDED_OR_RESET = (
+    AuditEvent.Action.MEMBER_ADDED,
+    AuditEvent.Action.PERSONAL_KEY_RESET,
+    AuditEvent.Action.FACTORS_RESET,
+)
+
 
 def memberships_with_grant_state(desk: Desk) -> QuerySet[DeskMembership]:
     """A desk's members, each annotated ``has_grant``: False means a pending grant."""
@@ -28,16 +34,27 @@ def memberships_with_grant_state(desk: Desk) -> QuerySet[DeskMembership]:
     )
 
 
-def desk_pending_members(desk: Desk) -> list[DeskMembership]:
-    """Members without a grant of the desk's active key: pending grants."""
+def desk_pending_member(desk: Desk, user_id: int) -> DeskMembership | None:
+    """The membership of ``user_id`` on ``desk`` if their grant of its current key is
+    pending, with the user joined; ``None`` otherwise."""
     active = desk_key_active(desk)
     granted_ids = DeskKeyGrant.objects.filter(desk_key=active).values("user_id")
-    return list(
-        DeskMembership.objects.filter(desk=desk)
+    return (
+        DeskMembership.objects.filter(desk=desk, user_id=user_id)
         .exclude(user_id__in=granted_ids)
         .select_related("user")
-        .order_by("user__username")
+        .first()
     )
+
+
+def member_key_events(desk: Desk, user: User) -> tuple[AuditEvent | None, AuditEvent | None]:
+    """Who added ``user`` to ``desk`` and when, and the latest reset of their account."""
+    events = AuditEvent.objects.filter(
+        action__in=_ADDED_OR_RESET, desk=desk, subject_user=user
+    ).select_related("actor")
+    added = events.filter(action=AuditEvent.Action.MEMBER_ADDED).order_by("-created_at").first()
+    reset = events.exclude(action=AuditEvent.Action.MEMBER_ADDED).order_by("-created_at").first()
+    return added, reset
 
 
 def holds_active_desk_key(desk: Desk, user: User) -> bool:
@@ -83,10 +100,12 @@ class MemberRow:
     pending: str
     #: The audit event that added a member whose grant is pending (who, when).
     added: AuditEvent | None
+    #: The latest reset of their password or second factors, with who did it and when.
+    reset: AuditEvent | None = None
 
 
 def desk_member_rows(desk: Desk) -> list[MemberRow]:
-    """The desk page's members, pending grants explained: four queries for any size."""
+    """The desk page's members, pending grants explained: three queries for any size."""
     memberships = list(memberships_with_grant_state(desk))
     holders = [m.user.get_username() for m in memberships if m.has_grant]  # type: ignore[attr-defined]
     with_personal_key = set(
@@ -96,15 +115,17 @@ def desk_member_rows(desk: Desk) -> list[MemberRow]:
     )
     pending_ids = [m.user_id for m in memberships if not m.has_grant]  # type: ignore[attr-defined]
     added: dict[int, AuditEvent] = {}
+    reset: dict[int, AuditEvent] = {}
     if pending_ids:
         for event in (
             AuditEvent.objects.filter(
-                action=AuditEvent.Action.MEMBER_ADDED, desk=desk, subject_user_id__in=pending_ids
+                action__in=_ADDED_OR_RESET, desk=desk, subject_user_id__in=pending_ids
             )
             .select_related("actor")
             .order_by("created_at", "id")
         ):
-            added[event.subject_user_id] = event  # type: ignore[index]  # the latest wins
+            found = added if event.action == AuditEvent.Action.MEMBER_ADDED else reset
+            found[event.subject_user_id] = event  # type: ignore[index]  # the latest wins
     rows = []
     for membership in memberships:
         pending = ""
@@ -117,6 +138,7 @@ def desk_member_rows(desk: Desk) -> list[MemberRow]:
                 membership=membership,
                 pending=pending,
                 added=added.get(membership.user_id) if pending else None,
+                reset=reset.get(membership.user_id) if pending else None,
             )
         )
     return rows

@@ -8,7 +8,7 @@ with the offline recovery key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -22,9 +22,9 @@ from intake.selectors import desk_key_active, recovery_key_current
 
 from ..exceptions import KeyLocked, MissingPersonalKey, NotAllowed
 from ..models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
-from ..selectors.desks import desk_pending_members
 from ..unsealing import desk_private_key_from_grant, unlocked_or_refuse
 from .audit import audit
+from .notifications import notify_desk_key_rotation_requested
 
 Action = AuditEvent.Action
 
@@ -91,45 +91,75 @@ def desk_private_key_for_granting(
     )
 
 
-@dataclass
-class PendingGrantsResult:
-    """What :func:`desk_grants_complete_pending` did, in words the page can show."""
+def grant_fingerprint_check(*, member: User, typed: str, compared: bool) -> str:
+    """Refuse a grant unless its granter compared ``member``'s fingerprint with them.
 
-    granted: list[User] = field(default_factory=list)
-    #: Members still waiting, each with the reason and what would resolve it.
-    waiting: list[tuple[User, str]] = field(default_factory=list)
+    ``typed`` is what the member read out from their own account page, by phone or
+    in person: all 30 digits, or the last group of five. Returns the fingerprint.
+    A wrong or missing comparison raises :class:`NotAllowed` with what to do.
+    """
+    personal = PersonalKey.objects.filter(user=member).first()
+    if personal is None:
+        raise MissingPersonalKey(member.get_username())
+    printed = personal.fingerprint
+    expected = crypto.fingerprint_normalise(printed)
+    digits = crypto.fingerprint_normalise(typed)
+    if not compared or not digits:
+        raise NotAllowed(
+            _(
+                "Compare %(name)s's key fingerprint with them first, by phone or in person "
+                "(not by e-mail or chat on this computer), and type the last five digits they "
+                "read to you."
+            )
+            % {"name": member.get_username()}
+        )
+    if digits not in (expected, expected[-5:]):
+        raise NotAllowed(
+            _(
+                "The digits do not match %(name)s's key fingerprint. Ask them to read it again "
+                "from their account page. If it still differs, do not grant the key: someone "
+                "else may control the account (for example after a password reset)."
+            )
+            % {"name": member.get_username()}
+        )
+    return printed
 
 
-def desk_grants_complete_pending(
+def desk_key_grant_confirmed(
     *,
     desk: Desk,
+    member: User,
     granter: User,
     granter_personal_private_key: bytes | None,
-    member_id: int | None = None,
-) -> PendingGrantsResult:
-    """Grant the desk key to members still waiting for it (flow 3, completed later).
+    fingerprint_typed: str,
+    compared: bool,
+) -> DeskKeyGrant:
+    """Pass the desk key to one pending member whose fingerprint the granter compared
+    with them by another channel (flow 3 completed later; flow 6a).
 
-    ``granter`` must hold the desk's active key and have their personal key
-    unlocked; otherwise :class:`KeyLocked` says so and nothing changes. Members
-    without a personal key yet (never logged in) keep waiting, with the reason.
-    With ``member_id`` only that member is granted: the desk page grants one named
-    person at a time, so nobody is let in unseen among others.
+    ``granter`` must hold the desk's active key with their personal key unlocked;
+    otherwise :class:`KeyLocked` says so and nothing changes. Never in one routine
+    click: a missing or wrong fingerprint raises :class:`NotAllowed`.
     """
+    printed = grant_fingerprint_check(member=member, typed=fingerprint_typed, compared=compared)
+    if not DeskMembership.objects.filter(desk=desk, user_id=member.pk).exists():
+        raise NotAllowed(
+            _("%(name)s is not a member of %(desk)s; add them first.")
+            % {"name": member.get_username(), "desk": desk}
+        )
     desk_private_key = desk_private_key_for_granting(
         desk=desk, granter=granter, granter_personal_private_key=granter_personal_private_key
     )
-    result = PendingGrantsResult()
     with transaction.atomic():
-        for membership in desk_pending_members(desk):
-            if member_id is not None and membership.user_id != member_id:
-                continue
-            member = membership.user
-            if not PersonalKey.objects.filter(user=member).exists():
-                result.waiting.append((member, str(MissingPersonalKey(member.get_username()))))
-                continue
-            desk_key_grant(desk=desk, user=member, desk_private_key=desk_private_key, actor=granter)
-            result.granted.append(member)
-    return result
+        grant = _grant(desk_key_active(desk), member, desk_private_key)
+        audit(
+            action=Action.KEY_GRANTED,
+            actor=granter,
+            desk=desk,
+            subject_user=member,
+            detail=f"fingerprint {printed} compared",
+        )
+    return grant
 
 
 @transaction.atomic
@@ -267,3 +297,15 @@ def desk_reseal_next(
             )
         )
     return ResealProgress(moved=0, remaining=0)
+
+
+@transaction.atomic
+def desk_key_rotation_request(*, desk: Desk, requester: User) -> None:
+    """A member who fears their key was copied asks the desk's coordinators for a new desk
+    key: only a rotation revokes a desk key someone may already hold."""
+    if not DeskMembership.objects.filter(desk=desk, user_id=requester.pk).exists():
+        raise NotAllowed(
+            _("Only members of %(desk)s can ask for its key to be rotated.") % {"desk": desk}
+        )
+    audit(action=Action.DESK_KEY_ROTATION_REQUESTED, actor=requester, desk=desk)
+    notify_desk_key_rotation_requested(desk, requester=requester)

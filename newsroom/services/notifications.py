@@ -100,8 +100,25 @@ def notification_message(kind: str) -> Message:
             _("A follow-up on your desk is overdue"),
             "admin:newsroom_followup_overview",
         ),
+        Kind.ACCOUNT_RESET: (
+            _("Your password or second factor was reset"),
+            "admin:pista_account",
+        ),
+        Kind.DESK_KEY_ROTATION_REQUESTED: (
+            _("A member of your desk asks for a new desk key"),
+            "admin:intake_desk_changelist",
+        ),
     }
     subject, url_name = subjects[Kind(kind)]
+    if kind == Kind.ACCOUNT_RESET:
+        body = _(
+            "An administrator reset the password or the second factor of your Pista "
+            "account. Your desks' keys were withdrawn from it until a desk member grants "
+            "them again, after comparing your key's fingerprint with you.\n\n"
+            "If you did not ask for this, tell your desk's coordinator at once, by phone "
+            "or in person, not by replying to this e-mail.\n\n%(link)s\n"
+        ) % {"link": _absolute(reverse(url_name))}
+        return Message(subject=f"[Pista] {subject}", body=body)
     body = _(
         "Something is waiting for you in Pista.\n\n"
         "Open the newsroom to see it:\n%(link)s\n\n"
@@ -122,7 +139,10 @@ def notification_preferences_of(user: User) -> NotificationPreference:
 
 
 def _wants(user: User, kind: str) -> bool:
-    return bool(getattr(notification_preferences_of(user), PREFERENCE_FIELD[Kind(kind)]))
+    field = PREFERENCE_FIELD.get(Kind(kind))
+    if field is None:  # security notices are not optional
+        return True
+    return bool(getattr(notification_preferences_of(user), field))
 
 
 @transaction.atomic
@@ -337,6 +357,25 @@ def notify_followup_assigned(followup: FollowUp, *, actor: User) -> Notification
         kind=Kind.FOLLOWUP_ASSIGNED,
         dedupe_key=f"{followup.pk}:{uuid.uuid4()}",  # every assignment is news
     )
+
+
+def notify_account_reset(user: User) -> Notification | None:
+    """Tell ``user`` that someone else reset their password or second factor."""
+    return notification_queue(recipient=user, kind=Kind.ACCOUNT_RESET, dedupe_key=str(uuid.uuid4()))
+
+
+def notify_desk_key_rotation_requested(desk: Desk, *, requester: User) -> list[Notification]:
+    """Ask the desk's coordinators for a desk-key rotation (a member fears a compromise)."""
+    queued = [
+        notification_queue(
+            recipient=coordinator,
+            kind=Kind.DESK_KEY_ROTATION_REQUESTED,
+            dedupe_key=f"{desk.pk}:{requester.pk}:{uuid.uuid4()}",
+        )
+        for coordinator in _coordinators_of(desk)
+        if coordinator.pk != requester.pk
+    ]
+    return [n for n in queued if n is not None]
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,11 @@ def tip_delete(*, tip: Tip, actor: User | None) -> None:
     audit(action=AuditEvent.Action.TIP_DELETED, actor=actor, tip_reference=reference)
 
 
-def tips_previewed_record(*, actor: User, references: list[str]) -> None:
-    """Record that a queue page decrypted one-line previews of these tips for ``actor``."""
-    audit(action=AuditEvent.Action.TIPS_PREVIEWED, actor=actor, detail=" ".join(references))
+def tips_previewed_record(*, actor: User, references: list[str], count: int) -> None:
+    """Record that a queue page decrypted ``count`` one-line previews for ``actor``: of the
+    tips ``references`` names, or (after a text search) of tips it does not name."""
+    detail = " ".join(references) if references else f"{count} preview(s) of search results"
+    audit(action=AuditEvent.Action.TIPS_PREVIEWED, actor=actor, detail=detail)
 
 
 def tips_searched_record(*, actor: User, searched: int, matched: int) -> None:

@@ -404,7 +404,7 @@ def test_redis_url_switches_the_throttle_to_a_shared_cache(monkeypatch) -> None:
     import newsroom.settings as live_settings
 
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
-    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("SECRET_KEY", "k3#x9!v@2mq-8z$w7r&5t^1y(0u)p4o+6i_e=n*a[b]c{d}f;g:h,j.l/s?")
     monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
     try:
         reloaded = importlib.reload(live_settings)

@@ -25,6 +25,7 @@ BODY = labels.tip_field(TIP, "body")
 KEY_LABEL = labels.tip_content_key(TIP)
 PASSWORD_LABEL = labels.personal_key(1)
 PASSWORD = "correct horse battery staple"
+FAST = crypto.Argon2Params(memory_kib=8, iterations=1, lanes=1)
 
 # One key pair and content key for the whole module: hypothesis re-runs a test body
 # many times and must not depend on function-scoped fixtures.
@@ -354,7 +355,7 @@ def test_ciphertext_length_depends_only_on_the_bucket(data: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "header"),
-    [("sealed", b"P\x01\x01\x00"), ("symmetric", b"P\x02\x01\x00"), ("password", b"P\x03\x01\x00")],
+    [("sealed", b"P\x01\x01\x00"), ("symmetric", b"P\x02\x01\x00"), ("password", b"P\x03\x02\x00")],
 )
 def test_every_blob_starts_with_its_versioned_header(kind: str, header: bytes) -> None:
     blob, _ = MAKERS[kind]()
@@ -365,9 +366,9 @@ def test_every_blob_starts_with_its_versioned_header(kind: str, header: bytes) -
 @pytest.mark.parametrize("kind", sorted(MAKERS))
 def test_unknown_format_version_is_a_format_error(kind: str) -> None:
     blob, open_blob = MAKERS[kind]()
-    future = blob[:2] + b"\x02" + blob[3:]
+    future = blob[:2] + b"\x07" + blob[3:]
 
-    with pytest.raises(crypto.FormatError, match="Unsupported encryption format version 2"):
+    with pytest.raises(crypto.FormatError, match="Unsupported encryption format version 7"):
         open_blob(future)
 
 
@@ -495,15 +496,22 @@ def test_receipt_secrets_repr_never_shows_keys_or_lookup() -> None:
 # --- fingerprints ----------------------------------------------------------------------
 
 
-def test_fingerprint_is_stable_and_readable() -> None:
+def test_fingerprint_is_stable_and_can_be_read_aloud_as_digit_groups() -> None:
     first = crypto.fingerprint(KEYPAIR.public_key)
 
     assert crypto.fingerprint(KEYPAIR.public_key) == first
-    assert re.fullmatch(r"[0-9A-F]{4}( [0-9A-F]{4}){7}", first)
+    assert re.fullmatch(r"[0-9]{5}( [0-9]{5}){5}", first)
     # Pinned: a stored or printed fingerprint must still match after an upgrade.
     assert crypto.fingerprint(bytes(crypto.PUBLIC_KEY_BYTES)) == (
-        "A2DA F2DB 1871 42CB 4D8E DBE2 C8F1 C919"
+        "20382 90207 19177 40258 79553 45244"
     )
+
+
+def test_a_fingerprint_as_typed_or_read_is_normalised_to_its_digits() -> None:
+    printed = crypto.fingerprint(KEYPAIR.public_key)
+    typed = " " + printed.replace(" ", "-") + "\n"
+    assert crypto.fingerprint_normalise(typed) == printed.replace(" ", "")
+    assert crypto.fingerprint_normalise("١٢٣ abc 45") == "45", "only ASCII digits count"
 
 
 def test_fingerprints_differ_between_keys() -> None:
@@ -528,3 +536,51 @@ def test_production_kdf_parameters_meet_the_design() -> None:
     expected = crypto.PASSWORD_KDF
     assert recorded == (expected.memory_kib, expected.iterations, expected.lanes)
     assert crypto.unwrap_with_password(blob, PASSWORD, label=PASSWORD_LABEL) == b"secret"
+
+
+# --- one derivation, two keys: the password verifier and the wrap key -----------------
+
+
+def test_password_keys_split_one_derivation_into_a_verifier_and_a_wrap_key() -> None:
+    keys = crypto.password_keys("correct horse", params=FAST)
+    again = crypto.password_keys("correct horse", salt=keys.salt, params=FAST)
+    other = crypto.password_keys("wrong horse", salt=keys.salt, params=FAST)
+
+    assert (again.verifier, again.wrap_key) == (keys.verifier, keys.wrap_key)
+    assert keys.verifier != keys.wrap_key, "the stored verifier must not be the wrap key"
+    assert other.verifier != keys.verifier
+    assert "redacted" in repr(keys)
+    assert keys.verifier.hex() not in repr(keys)
+
+
+def test_a_wrap_made_with_password_keys_opens_with_the_same_keys_or_the_password() -> None:
+    keys = crypto.password_keys("correct horse", params=FAST)
+    blob = crypto.wrap_with_password_keys(b"personal key", keys, label=b"personal-key:v1:7")
+
+    assert blob[:4] == b"P\x03\x02\x00"
+    assert crypto.password_wrap_matches(blob, keys)
+    assert crypto.unwrap_with_password_keys(blob, keys, label=b"personal-key:v1:7") == (
+        b"personal key"
+    )
+    assert crypto.unwrap_with_password(blob, "correct horse", label=b"personal-key:v1:7") == (
+        b"personal key"
+    )
+    with pytest.raises(crypto.DecryptionError, match="password does not open"):
+        crypto.unwrap_with_password(blob, "wrong horse", label=b"personal-key:v1:7")
+    with pytest.raises(crypto.DecryptionError):
+        crypto.unwrap_with_password_keys(blob, keys, label=b"personal-key:v1:8")
+
+
+def test_keys_of_another_salt_are_refused_before_any_decryption() -> None:
+    keys = crypto.password_keys("correct horse", params=FAST)
+    blob = crypto.wrap_with_password_keys(b"personal key", keys, label=b"l")
+    fresh = crypto.password_keys("correct horse", params=FAST)
+
+    assert not crypto.password_wrap_matches(blob, fresh)
+    with pytest.raises(crypto.FormatError, match="another derivation"):
+        crypto.unwrap_with_password_keys(blob, fresh, label=b"l")
+
+
+def test_impossible_derivation_parameters_are_refused_before_deriving() -> None:
+    with pytest.raises(crypto.FormatError, match="Impossible key-derivation parameters"):
+        crypto.password_keys("x", params=crypto.Argon2Params(10**9, 1, 1))

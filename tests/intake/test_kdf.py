@@ -118,9 +118,9 @@ def test_a_derivation_refuses_to_run_inside_a_transaction(db: None) -> None:
 
 
 def test_the_password_hasher_refuses_to_run_inside_a_transaction(db: None) -> None:
-    from newsroom.hashers import PistaArgon2PasswordHasher
+    from newsroom.hashers import PistaPasswordHasher
 
-    hasher = PistaArgon2PasswordHasher()
+    hasher = PistaPasswordHasher()
     with transaction.atomic(), pytest.raises(kdf.DerivationInTransaction):
         hasher.encode(PASSWORD, hasher.salt())
     encoded = hasher.encode(PASSWORD, hasher.salt())

@@ -21,7 +21,7 @@ from intake.models import Desk
 from newsroom.models import DeskMembership, FollowUp, FollowUpComment
 from newsroom.services.followups import followup_comment_add
 from tests.factories import Newsroom, logged_in_client
-from tests.helpers import accepted_tip, add_member, assign, unlocked_key_of
+from tests.helpers import accepted_tip, add_member, assign, queue_search, unlocked_key_of
 
 ROLES = ["latam_coord", "latam_journalist", "europe_coord", "europe_journalist"]
 
@@ -225,7 +225,7 @@ def test_searching_for_another_desks_reference_finds_nothing(world: World, usern
         "/admin/newsroom/followup/", {"q": other.tip.reference, "assigned": "all", "state": "any"}
     )
     assert followups.context["cl"].result_count == 0
-    tips = client.get("/admin/intake/tip/", {"q": other.tip.reference})
+    tips = queue_search(client, other.tip.reference)
     assert tips.context["cl"].result_count == 0
     own = client.get(
         "/admin/newsroom/followup/",
@@ -329,8 +329,8 @@ POSTS: dict[str, PostCase] = {
         {},
     ),
     "desk pending grants": lambda world, w: (
-        f"/admin/intake/desk/{w.desk.pk}/members/confirm/",
-        {"member": w.journalist.pk},
+        f"/admin/intake/desk/{w.desk.pk}/members/{w.journalist.pk}/grant/",
+        {"compared": "on", "digits": "12345"},
     ),
     "desk re-seal": lambda world, w: (f"/admin/intake/desk/{w.desk.pk}/reseal/", {}),
 }

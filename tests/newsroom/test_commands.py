@@ -22,7 +22,7 @@ from intake.selectors import desk_key_active
 from newsroom.exceptions import KeyLocked
 from newsroom.models import DeskKeyGrant, DeskMembership, PersonalKey
 from newsroom.recovery_file import recovery_file_parse, recovery_file_render
-from newsroom.services.personal_keys import personal_key_unlock
+from newsroom.services.personal_keys import staff_login
 from newsroom.unsealing import (
     desk_private_key_from_grant,
     desk_private_key_from_recovery,
@@ -43,6 +43,11 @@ COMMANDS = (
     "seed_demo",
 )
 STRONG_PASSWORD = "violet lantern orbit 42 quay"
+
+
+def fingerprint_of(username: str) -> str:
+    """The fingerprint the user would read out from their account page."""
+    return PersonalKey.objects.get(user__username=username).fingerprint
 
 
 def run(name: str, *args: str, **options: Any) -> str:
@@ -214,7 +219,8 @@ def test_staff_create_makes_a_staff_user_with_a_personal_key(
     assert not user.is_superuser
     assert user.check_password(STRONG_PASSWORD)
     keyring = PersonalKey.objects.get(user=user)
-    private_key = personal_key_unlock(user=user, password=STRONG_PASSWORD)
+    private_key = staff_login(user=user, password=STRONG_PASSWORD)
+    assert private_key is not None
     assert PersonalKey.objects.get(user=user).public_key == keyring.public_key  # not replaced
     blob = crypto.seal(b"x", bytes(keyring.public_key), label=b"t")
     assert crypto.unseal(blob, private_key, label=b"t") == b"x"
@@ -368,7 +374,15 @@ def test_desk_grant_with_the_recovery_key_gives_a_new_member_the_desk_key(
     key_file = write_recovery_file(tmp_path, newsroom.recovery)
 
     out = run(
-        "desk_grant", "latam", "newcomer", "--role", "coordinator", "--recovery-key", key_file
+        "desk_grant",
+        "latam",
+        "newcomer",
+        "--role",
+        "coordinator",
+        "--recovery-key",
+        key_file,
+        "--fingerprint",
+        fingerprint_of("newcomer"),
     )
 
     assert "newcomer now holds the Latin America desk key" in out
@@ -397,6 +411,8 @@ def test_desk_grant_restores_access_for_an_existing_member(
         "latam_journalist",
         "--recovery-key",
         write_recovery_file(tmp_path, newsroom.recovery),
+        "--fingerprint",
+        fingerprint_of("latam_journalist"),
     )
 
     assert can_read(tip, journalist) == "Regional tip"
@@ -409,7 +425,15 @@ def test_desk_grant_reads_the_recovery_key_from_standard_input(
     make_staff("newcomer")
     monkeypatch.setattr(sys, "stdin", io.StringIO(recovery_file_render(newsroom.recovery)))
 
-    run("desk_grant", "europe", "newcomer", "--recovery-key", "-")
+    run(
+        "desk_grant",
+        "europe",
+        "newcomer",
+        "--recovery-key",
+        "-",
+        "--fingerprint",
+        fingerprint_of("newcomer"),
+    )
 
     assert DeskKeyGrant.objects.filter(user__username="newcomer").count() == 1
 
@@ -421,7 +445,15 @@ def test_desk_grant_with_another_newsrooms_recovery_key_fails_naming_the_recover
     wrong = write_recovery_file(tmp_path, crypto.generate_keypair())
 
     with pytest.raises(CommandError, match="recovery key given does not open"):
-        run("desk_grant", "latam", "newcomer", "--recovery-key", wrong)
+        run(
+            "desk_grant",
+            "latam",
+            "newcomer",
+            "--recovery-key",
+            wrong,
+            "--fingerprint",
+            fingerprint_of("newcomer"),
+        )
 
     assert not DeskKeyGrant.objects.filter(user=newcomer).exists()
     assert not DeskMembership.objects.filter(user=newcomer).exists()
@@ -445,7 +477,15 @@ def test_desk_grant_with_a_damaged_recovery_file_fails_clearly(
     path.write_text(damage(recovery_file_render(newsroom.recovery)), encoding="utf-8")
 
     with pytest.raises(CommandError, match=message) as error:
-        run("desk_grant", "latam", "newcomer", "--recovery-key", str(path))
+        run(
+            "desk_grant",
+            "latam",
+            "newcomer",
+            "--recovery-key",
+            str(path),
+            "--fingerprint",
+            fingerprint_of("newcomer"),
+        )
 
     assert str(error.value).startswith("Cannot read the recovery key")
     assert not DeskKeyGrant.objects.filter(user__username="newcomer").exists()
@@ -456,7 +496,31 @@ def test_desk_grant_with_a_missing_recovery_file_fails_clearly(
 ) -> None:
     make_staff("newcomer")
     with pytest.raises(CommandError, match="Cannot read the recovery key"):
-        run("desk_grant", "latam", "newcomer", "--recovery-key", str(tmp_path / "nope.key"))
+        run(
+            "desk_grant",
+            "latam",
+            "newcomer",
+            "--recovery-key",
+            str(tmp_path / "nope.key"),
+            "--fingerprint",
+            fingerprint_of("newcomer"),
+        )
+
+
+def test_desk_grant_without_a_compared_fingerprint_shows_it_and_grants_nothing(
+    newsroom: Newsroom, tmp_path: Path
+) -> None:
+    newcomer = make_staff("newcomer")
+    key_file = write_recovery_file(tmp_path, newsroom.recovery)
+
+    with pytest.raises(CommandError, match="Compare it with them") as shown:
+        run("desk_grant", "latam", "newcomer", "--recovery-key", key_file)
+    assert fingerprint_of("newcomer") in str(shown.value)
+    wrong = "00000" if not fingerprint_of("newcomer").endswith("00000") else "11111"
+    with pytest.raises(CommandError, match="do not match newcomer's key fingerprint"):
+        run("desk_grant", "latam", "newcomer", "--recovery-key", key_file, "--fingerprint", wrong)
+    assert not DeskKeyGrant.objects.filter(user=newcomer).exists()
+    assert not DeskMembership.objects.filter(user=newcomer).exists()
 
 
 def test_desk_grant_to_an_unknown_user_or_desk_fails_clearly(

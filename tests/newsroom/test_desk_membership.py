@@ -11,14 +11,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from intake import crypto, labels
-from intake.models import DeskKey, SealedKey
+from intake.models import Desk, DeskKey, SealedKey
 from intake.selectors import desk_key_active
 from newsroom.admin import desks as desk_admin
-from newsroom.exceptions import KeyLocked, NotAllowed
+from newsroom.exceptions import KeyLocked, MissingPersonalKey, NotAllowed
 from newsroom.models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
-from newsroom.services.desk_keys import desk_grants_complete_pending
+from newsroom.services.desk_keys import desk_key_grant_confirmed
 from newsroom.services.desks import desk_member_add, desk_member_remove, desk_update
-from newsroom.services.personal_keys import personal_key_reset
+from newsroom.services.personal_keys import staff_password_reset
 from newsroom.unsealing import desk_private_key_from_grant, tip_content_key
 from tests.factories import PASSWORD, Newsroom, logged_in_client, make_staff
 from tests.helpers import add_member, locked_client, messages_text, unlocked_key_of
@@ -149,6 +149,18 @@ def test_nobody_adds_themselves_to_a_desk(newsroom: Newsroom) -> None:
 # --- completing pending grants ----------------------------------------------------------------
 
 
+def _grant_url(desk: Desk, user: Any) -> str:
+    return _desk_url(desk, f"members/{user.pk}/grant/")
+
+
+def _last_digits(user: Any) -> str:
+    return PersonalKey.objects.get(user=user).fingerprint.split()[-1]
+
+
+def _compared(user: Any) -> dict[str, str]:
+    return {"compared": "on", "digits": _last_digits(user)}
+
+
 def test_a_member_with_an_unlocked_key_completes_pending_grants(newsroom: Newsroom) -> None:
     tip = newsroom.submit("For the desk", desk=newsroom.latam).tip
     waiting = [make_staff("first"), make_staff("second")]
@@ -157,45 +169,70 @@ def test_a_member_with_an_unlocked_key_completes_pending_grants(newsroom: Newsro
     assert not any(_can_read(tip, user) for user in waiting)
 
     response = logged_in_client("latam_journalist").post(
-        _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[0].pk}, follow=False
+        _grant_url(newsroom.latam, waiting[0]), _compared(waiting[0]), follow=False
     )
     assert response.status_code == 403, "journalists do not manage the desk"
 
     coordinator = logged_in_client("latam_coord")
     page = coordinator.get(_desk_url(newsroom.latam)).content.decode()
-    assert "Grant the desk key to first" in page
-    assert "Grant the desk key to second" in page
+    assert "Compare fingerprints and grant the desk key to first" in page
+    assert "Compare fingerprints and grant the desk key to second" in page
     assert "Added by a management command" in page
+
+    # The grant page shows whose key it is, and its fingerprint.
+    confirm = coordinator.get(_grant_url(newsroom.latam, waiting[0])).content.decode()
+    assert PersonalKey.objects.get(user=waiting[0]).fingerprint in confirm
 
     # One named member at a time: granting "first" lets nobody else in.
     response = coordinator.post(
-        _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[0].pk}, follow=True
+        _grant_url(newsroom.latam, waiting[0]), _compared(waiting[0]), follow=True
     )
     assert "desk key granted to first." in messages_text(response)
     assert _can_read(tip, waiting[0])
     assert not _can_read(tip, waiting[1])
-    assert "Grant the desk key to second" in response.content.decode()
+    assert "Compare fingerprints and grant the desk key to second" in response.content.decode()
 
     response = coordinator.post(
-        _desk_url(newsroom.latam, "members/confirm/"), {"member": waiting[1].pk}, follow=True
+        _grant_url(newsroom.latam, waiting[1]), _compared(waiting[1]), follow=True
     )
     assert all(_can_read(tip, user) for user in waiting)
     assert "PENDING" not in response.content.decode()
-    assert (
-        AuditEvent.objects.filter(
-            action=AuditEvent.Action.KEY_GRANTED, actor=newsroom.users["latam_coord"]
-        ).count()
-        == 2
+    granted = AuditEvent.objects.filter(
+        action=AuditEvent.Action.KEY_GRANTED, actor=newsroom.users["latam_coord"]
     )
-    missing = coordinator.post(_desk_url(newsroom.latam, "members/confirm/"), follow=True)
-    assert "Choose the member to pass the desk key to." in messages_text(missing)
+    assert granted.count() == 2
+    assert all("compared" in event.detail for event in granted)
+    again = coordinator.get(_grant_url(newsroom.latam, waiting[1]), follow=True)
+    assert "No grant is pending for this member." in messages_text(again)
+
+
+def test_a_grant_is_never_one_routine_click(newsroom: Newsroom) -> None:
+    newcomer = make_staff("newcomer")
+    desk_member_add(desk=newsroom.latam, user=newcomer, role="journalist", actor=None)
+    coordinator = logged_in_client("latam_coord")
+    url = _grant_url(newsroom.latam, newcomer)
+
+    unchecked = coordinator.post(url, {"digits": _last_digits(newcomer)})
+    assert unchecked.status_code == 200
+    assert "Compare the fingerprint with them first." in unchecked.content.decode()
+    wrong_digits = "00000" if _last_digits(newcomer) != "00000" else "11111"
+    wrong = coordinator.post(url, {"compared": "on", "digits": wrong_digits})
+    assert "The digits do not match newcomer" in messages_text(wrong)
+    empty = coordinator.post(url, {"compared": "on", "digits": ""})
+    assert "Type the last five digits they read to you." in empty.content.decode()
+    assert _grant_of(newsroom.latam, newcomer) is None
+
+    # All thirty digits, as read out with spaces or dashes, work as well as the last five.
+    full = PersonalKey.objects.get(user=newcomer).fingerprint.replace(" ", "-")
+    coordinator.post(url, {"compared": "on", "digits": full})
+    assert _grant_of(newsroom.latam, newcomer) is not None
 
 
 def test_confirming_with_a_locked_key_changes_nothing_and_says_so(newsroom: Newsroom) -> None:
     newcomer = make_staff("newcomer")
     desk_member_add(desk=newsroom.latam, user=newcomer, role="journalist", actor=None)
     response = locked_client("latam_coord").post(
-        _desk_url(newsroom.latam, "members/confirm/"), {"member": newcomer.pk}, follow=True
+        _grant_url(newsroom.latam, newcomer), _compared(newcomer), follow=True
     )
     assert "Your personal key is not unlocked" in messages_text(response)
     assert _grant_of(newsroom.latam, newcomer) is None
@@ -207,37 +244,43 @@ def test_completing_pending_grants_needs_the_granter_to_hold_the_key(newsroom: N
     for user in (pending, also_pending):
         desk_member_add(desk=newsroom.latam, user=user, role="journalist", actor=None)
     with pytest.raises(KeyLocked, match="no copy of the Latin America desk key"):
-        desk_grants_complete_pending(
+        desk_key_grant_confirmed(
             desk=newsroom.latam,
+            member=also_pending,
             granter=pending,
             granter_personal_private_key=unlocked_key_of(pending),
+            fingerprint_typed=_last_digits(also_pending),
+            compared=True,
         )
     with pytest.raises(KeyLocked, match="not a member of Latin America"):
-        desk_grants_complete_pending(
+        desk_key_grant_confirmed(
             desk=newsroom.latam,
+            member=also_pending,
             granter=newsroom.users["editor"],
             granter_personal_private_key=unlocked_key_of(newsroom.users["editor"]),
+            fingerprint_typed=_last_digits(also_pending),
+            compared=True,
         )
     assert _grant_of(newsroom.latam, also_pending) is None
 
 
-def test_completing_grants_reports_members_still_without_a_personal_key(
+def test_a_member_still_without_a_personal_key_cannot_be_granted_and_it_says_why(
     newsroom: Newsroom,
 ) -> None:
-    ready, unready = make_staff("ready"), make_staff("unready")
+    unready = make_staff("unready")
     PersonalKey.objects.filter(user=unready).delete()
-    for user in (ready, unready):
-        desk_member_add(desk=newsroom.latam, user=user, role="journalist", actor=None)
+    desk_member_add(desk=newsroom.latam, user=unready, role="journalist", actor=None)
     coordinator = newsroom.users["latam_coord"]
-    result = desk_grants_complete_pending(
-        desk=newsroom.latam,
-        granter=coordinator,
-        granter_personal_private_key=unlocked_key_of(coordinator),
-    )
-    assert result.granted == [ready]
-    assert [(user, "has no personal key yet" in why) for user, why in result.waiting] == [
-        (unready, True)
-    ]
+    with pytest.raises(MissingPersonalKey, match="unready has no personal key yet"):
+        desk_key_grant_confirmed(
+            desk=newsroom.latam,
+            member=unready,
+            granter=coordinator,
+            granter_personal_private_key=unlocked_key_of(coordinator),
+            fingerprint_typed="12345",
+            compared=True,
+        )
+    assert _grant_of(newsroom.latam, unready) is None
 
 
 def test_there_is_no_bulk_grant_across_desks(newsroom: Newsroom) -> None:
@@ -253,7 +296,7 @@ def test_there_is_no_bulk_grant_across_desks(newsroom: Newsroom) -> None:
 
 def test_a_password_reset_turns_the_grant_back_into_a_pending_one(newsroom: Newsroom) -> None:
     journalist = newsroom.users["latam_journalist"]
-    personal_key_reset(user=journalist, new_password=PASSWORD, actor=None)
+    staff_password_reset(user=journalist, new_password=PASSWORD, actor=None)
     page = logged_in_client("latam_coord").get(_desk_url(newsroom.latam)).content.decode()
     assert "PENDING" in page
     assert "or their password was reset since" in page

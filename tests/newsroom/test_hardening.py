@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth.hashers import identify_hasher, make_password
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
 from newsroom import settings as production
-from newsroom.hashers import PistaArgon2PasswordHasher
+from newsroom.hashers import PistaPasswordHasher, stored_password_parse
+from newsroom.models import StaffSession as Session
 from tests.factories import Newsroom, logged_in_client
 
 
-def test_django_password_hash_is_as_memory_hard_as_the_key_wrap(settings) -> None:
-    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS  # the suite runs a fast hasher
-    assert production.PASSWORD_HASHERS[0] == "newsroom.hashers.PistaArgon2PasswordHasher"
-    assert PistaArgon2PasswordHasher.memory_cost >= 64 * 1024
-    encoded = make_password("a password for the test", hasher=PistaArgon2PasswordHasher())
-    assert identify_hasher(encoded).algorithm == "pista_argon2"
-    assert "m=65536" in encoded
+@pytest.mark.real_kdf
+def test_django_password_hash_is_the_memory_hard_derivation_of_the_key_wrap(settings) -> None:
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    assert production.PASSWORD_HASHERS[0] == "newsroom.hashers.PistaPasswordHasher"
+    encoded = make_password("a password for the test", hasher=PistaPasswordHasher())
+    assert identify_hasher(encoded).algorithm == "pista_kdf"
+    stored = stored_password_parse(encoded)
+    assert stored is not None
+    assert stored.params.memory_kib >= 64 * 1024
+    assert encoded.startswith("pista_kdf$2$65536,3,4$")
+    assert PistaPasswordHasher().verify("a password for the test", encoded)
+    assert not PistaPasswordHasher().verify("another password", encoded)
 
 
 def test_csrf_cookie_dies_with_the_browser_session(newsroom: Newsroom) -> None:

@@ -53,7 +53,9 @@ def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-PRODUCTION = {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "tips.example.org"}
+#: A key as `get_random_secret_key()` makes them: long and varied.
+STRONG_KEY = "k3#x9!v@2mq-8z$w7r&5t^1y(0u)p4o+6i_e=n*a[b]c{d}f;g:h,j.l/s?"
+PRODUCTION = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "tips.example.org"}
 
 
 def test_without_debug_a_missing_secret_key_stops_startup_naming_it(tmp_path: Path) -> None:
@@ -71,11 +73,25 @@ def test_a_blank_secret_key_counts_as_missing(tmp_path: Path) -> None:
 
 
 def test_without_debug_missing_allowed_hosts_stops_startup_naming_it(tmp_path: Path) -> None:
-    result = start(tmp_path, SECRET_KEY="s" * 50)
+    result = start(tmp_path, SECRET_KEY=STRONG_KEY)
 
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must be set" in result.stderr
     assert "SECRET_KEY" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["x" * 50, "short-but-varied-0123456789", "django-insecure-" + STRONG_KEY],
+    ids=["one character repeated", "too short", "django's insecure prefix"],
+)
+def test_a_weak_secret_key_stops_startup_saying_how_to_make_one(tmp_path: Path, weak: str) -> None:
+    result = start(tmp_path, SECRET_KEY=weak, ALLOWED_HOSTS="tips.example.org")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert "get_random_secret_key" in result.stderr
+    assert weak not in result.stderr, "the key itself is never printed"
 
 
 def test_with_secret_key_and_allowed_hosts_production_settings_load(tmp_path: Path) -> None:

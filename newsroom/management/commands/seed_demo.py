@@ -8,12 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from intake.models import Desk, RecoveryKey, Tip
 from intake.services import tip_submit
 from newsroom.recovery_file import recovery_file_render
 from newsroom.services.desks import desk_create, desk_update
-from newsroom.services.personal_keys import personal_key_create
+from newsroom.services.personal_keys import staff_account_create
 from newsroom.services.recovery import recovery_key_create
 from newsroom.services.review import tip_transition
 
@@ -62,17 +63,17 @@ class Command(BaseCommand):
     def _seed(self) -> None:
         # Not one transaction: creating keys and tips runs key derivations, which never
         # run inside one. The tips come last and mark a complete seed (see handle).
-        User = get_user_model()
 
         def staff(username: str, superuser: bool = False) -> Any:
-            user = User.objects.create_user(
+            user = staff_account_create(
                 username=username,
-                email=f"{username}@demo.invalid",
                 password=DEMO_PASSWORD,
-                is_staff=True,
+                email=f"{username}@demo.invalid",
                 is_superuser=superuser,
             )
-            personal_key_create(user=user, password=DEMO_PASSWORD)
+            # A second factor from the start, so the demo logs in without an enrolment;
+            # `manage.py demo_code USERNAME` prints its current code (development only).
+            TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
             return user
 
         pair = recovery_key_create()
@@ -114,7 +115,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeded demo data. Demo recovery key: {key_path}")
 
     def _print_logins(self) -> None:
-        self.stdout.write(f"Demo logins (all with the password {DEMO_PASSWORD!r}):")
+        self.stdout.write(
+            f"Demo logins (all with the password {DEMO_PASSWORD!r}; the second step asks for "
+            "a code: `python manage.py demo_code USERNAME` prints it, or add the account to "
+            "an authenticator app from its account page):"
+        )
         self.stdout.write("  editor                 general desk: triages every tip")
         for _name, slug, _languages in REGIONAL_DESKS:
             self.stdout.write(f"  {slug}-coordinator, {slug}-journalist")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from newsroom.services.personal_keys import personal_key_create
+from newsroom.services.personal_keys import staff_account_create
 
 
 class Command(BaseCommand):
@@ -47,14 +47,10 @@ class Command(BaseCommand):
             password_validation.validate_password(password, candidate)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        # Not one transaction: both steps run a memory-hard derivation, which never runs
-        # inside one. A user left without a key by a crash gets one at their first login.
-        user = User.objects.create_user(
+        staff_account_create(
             username=username,
-            email=options["email"],
             password=password,
-            is_staff=True,
+            email=options["email"],
             is_superuser=options["superuser"],
         )
-        personal_key_create(user=user, password=password)
         self.stdout.write(f"Created staff user {username} with a personal key.")
