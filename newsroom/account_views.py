@@ -52,6 +52,7 @@ from .services.factors import (
     totp_qr_svg_data_uri,
     totp_secret_for_typing,
     verification_refused_reason,
+    verification_throttled,
 )
 from .services.sessions import staff_sessions_end
 
@@ -145,7 +146,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        device = factor_verify(user=user, token=form.cleaned_data["code"])
+        throttled = verification_throttled(user)
+        device = None if throttled else factor_verify(user=user, token=form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
             if isinstance(device, StaticDevice):
@@ -158,7 +160,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
                     % {"n": recovery_codes_left(user)},
                 )
             return HttpResponseRedirect(_next_url(request))
-        form.add_error("code", verification_refused_reason(user))
+        form = CodeForm()  # a wrong code is not shown again
+        form.add_error(None, verification_refused_reason(throttled_before=throttled))
         status = 400
     response = _page(
         request,

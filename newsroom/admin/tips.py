@@ -7,7 +7,7 @@ tip page itself and its buttons are :class:`newsroom.admin.tip_page.TipPageMixin
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -128,9 +128,6 @@ class TipAdmin(TipPageMixin):
     actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk", "delete_for_good")
     change_form_template = "admin/newsroom/tip/change_form.html"
     change_list_template = "admin/newsroom/tip/change_list.html"
-
-    class Media:
-        css: ClassVar = {"all": ["newsroom/admin.css"]}
 
     # --- visibility and permissions -------------------------------------------------
 

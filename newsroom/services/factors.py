@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import timedelta
 from typing import Any, Final
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
@@ -37,6 +39,8 @@ RECOVERY_CODE_COUNT: Final = 10
 #: Twelve base32 characters: 60 bits each, and the device throttles guessing anyway.
 _RECOVERY_CODE_LENGTH: Final = 12
 RECOVERY_DEVICE_NAME: Final = "Recovery codes"
+#: How long one QR code of an authenticator-app enrolment stays valid.
+ENROLMENT_MINUTES: Final = 15
 
 
 class FactorError(PistaError):
@@ -69,9 +73,15 @@ def recovery_code_normalise(text: str) -> str:
 def totp_enrolment_start(*, user: User) -> TOTPDevice:
     """An unconfirmed authenticator-app device, to show as a QR code until confirmed.
 
-    A previous unconfirmed one is replaced, so an abandoned enrolment leaves nothing.
+    The same one for :data:`ENROLMENT_MINUTES`, so reloading the page does not undo a
+    scan; after that, or once confirmed, a new one. Abandoned ones are removed.
     """
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    since = timezone.now() - timedelta(minutes=ENROLMENT_MINUTES)
+    unconfirmed = TOTPDevice.objects.filter(user=user, confirmed=False)
+    unconfirmed.filter(created_at__lt=since).delete()
+    device = unconfirmed.order_by("-created_at").first()
+    if device is not None:
+        return device
     return TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
 
 
@@ -177,15 +187,18 @@ def factor_verify(*, user: User, token: str) -> Device | None:
     return None
 
 
-def verification_refused_reason(user: User) -> str:
-    """Why a code was refused, in words: a wrong code, or a wait after several wrong ones."""
-    for device in factors_of(user):
-        allowed, data = device.verify_is_allowed()
-        if not allowed and data:
-            return _(
-                "Too many wrong codes in a row: wait a few seconds before the next try "
-                "(the wait doubles with each wrong code)."
-            )
+def verification_throttled(user: User) -> bool:
+    """Whether the user's factors make them wait before the next try (after wrong codes)."""
+    return any(not device.verify_is_allowed()[0] for device in factors_of(user))
+
+
+def verification_refused_reason(*, throttled_before: bool) -> str:
+    """Why a code was refused, in words: a wait after wrong ones, or simply a wrong code."""
+    if throttled_before:
+        return _(
+            "Too many wrong codes in a row: wait a few seconds before the next try (the "
+            "wait doubles with each wrong code). Nothing was checked this time."
+        )
     return _("That code is not right. Type the code your app shows now, or a recovery code.")
 
 
