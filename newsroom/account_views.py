@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -116,7 +116,12 @@ def second_factor_step(request: HttpRequest) -> HttpResponseRedirect | None:
     if not user.is_authenticated or getattr(user, "is_verified", lambda: False)():
         return None
     name = "admin:pista_verify" if has_second_factor(acting_user(request)) else "admin:pista_enrol"
-    query = f"?{REDIRECT_FIELD_NAME}={request.get_full_path()}" if request.method == "GET" else ""
+    # Encoded: a page address with its own query (``?a=1&b=2``) must come back whole.
+    query = (
+        f"?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}"
+        if request.method == "GET"
+        else ""
+    )
     return HttpResponseRedirect(reverse(name) + query)
 
 
@@ -143,7 +148,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_next_url(request))
     if not has_second_factor(user):
         return HttpResponseRedirect(reverse("admin:pista_enrol"))
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         throttled = verification_throttled(user)
@@ -191,7 +196,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     first = not has_second_factor(user)
     if not first and not _verified(user):
         return HttpResponseRedirect(reverse("admin:pista_verify"))
-    form = ConfirmAppForm(request.POST or None)
+    form = ConfirmAppForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device_id, code = form.cleaned_data["device"], form.cleaned_data["code"]
         done, device = run(

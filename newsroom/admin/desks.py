@@ -231,7 +231,7 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             messages.info(request, _("No grant is pending for this member."))
             return self._back(desk)
         member = membership.user
-        form = GrantConfirmForm(request.POST or None)
+        form = GrantConfirmForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             done, _grant = run(
                 request,

@@ -226,7 +226,7 @@ class FollowUpAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         tip = self._assignable_tip(request, tip_id)
         desk = followup_desk_for(tip)
         personal_key = unlocked_key(request)
-        form = FollowUpCreateForm(request.POST or None, desk=desk)
+        form = FollowUpCreateForm(request.POST if request.method == "POST" else None, desk=desk)
         if request.method == "POST" and form.is_valid():
             try:
                 followup = followup_create(

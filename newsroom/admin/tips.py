@@ -7,6 +7,7 @@ tip page itself and its buttons are :class:`newsroom.admin.tip_page.TipPageMixin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -54,8 +55,15 @@ class TipChangeList(ChangeList):
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.text_search = bool(getattr(request, TEXT_SEARCH_ATTR, False))
         super().__init__(request, *args, **kwargs)
-        self.params.pop(SEARCH_VAR, None)
-        self.filter_params.pop(SEARCH_VAR, None)
+
+    def get_query_string(
+        self, new_params: dict[str, Any] | None = None, remove: Iterable[str] | None = None
+    ) -> str:
+        """Every link the page builds (sort, filters, facets, pages) goes through here,
+        some while the list is still being set up: none may carry the search words.
+        (Django drops every parameter that starts with a removed name; no filter of the
+        queue starts with "q".)"""
+        return super().get_query_string(new_params, [*(remove or []), SEARCH_VAR])
 
     def get_results(self, request: HttpRequest) -> None:
         if self.text_search:

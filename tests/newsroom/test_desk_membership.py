@@ -4,6 +4,7 @@ member with an unlocked key completes; removing one deletes their copy and rotat
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -470,3 +471,22 @@ def test_a_role_change_away_from_coordinator_clears_the_desk_coordinator(
     newsroom.latam.refresh_from_db()
     assert newsroom.latam.coordinator is None
     assert Group.objects.get(name="Journalists").user_set.filter(pk=coordinator.pk).exists()
+
+
+def test_the_acting_user_is_not_offered_on_the_add_member_list(newsroom: Newsroom) -> None:
+    root = make_staff("root", is_superuser=True)
+    client = logged_in_client("root")
+    page = client.get(_desk_url(newsroom.latam)).content.decode()
+    options = re.findall(r'<option value="(\d+)"', page.split('id="add_member_form"')[1])
+    assert str(root.pk) not in options
+    assert str(make_staff("candidate").pk) in re.findall(
+        r'<option value="(\d+)"',
+        client.get(_desk_url(newsroom.latam)).content.decode().split('id="add_member_form"')[1],
+    )
+    # Posting one's own id anyway is a plain message, never a server error.
+    response = client.post(
+        _desk_url(newsroom.latam, "members/add/"), {"user": root.pk, "role": "editor"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose a staff member who is not on the desk yet." in messages_text(response)
+    assert not newsroom.latam.memberships.filter(user=root).exists()

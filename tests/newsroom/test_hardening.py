@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.test import Client
@@ -42,3 +44,38 @@ def test_an_expired_session_row_is_deleted_when_it_comes_back(newsroom: Newsroom
     response = client.get("/admin/")
     assert response.status_code == 302  # back to the login page
     assert not Session.objects.filter(session_key=key).exists(), "the keyring half must go"
+
+
+@pytest.mark.parametrize("path", ["/", "/check/", "/admin/login/"])
+def test_every_page_turns_off_powerful_browser_features(newsroom: Newsroom, path: str) -> None:
+    policy = Client().get(path)["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "usb=()", "payment=()"):
+        assert feature in policy
+    # Passkeys and security keys work for this site only.
+    assert "publickey-credentials-get=(self)" in policy
+    assert "publickey-credentials-create=(self)" in policy
+
+
+def test_a_domain_error_no_page_caught_is_a_plain_page_not_a_server_error(
+    newsroom: Newsroom, rf: Any
+) -> None:
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from newsroom.exceptions import NotAllowed
+
+    def page_that_forgot_to_catch(request: Any) -> Any:
+        raise NotAllowed("Only a coordinator of Latin America can do this.")
+
+    view = admin.site.admin_view(page_that_forgot_to_catch)
+    request = rf.get("/admin/anything/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    request.user = get_user_model().objects.get(username="editor")
+    request.user.is_verified = lambda: True  # as django-otp marks a verified session
+
+    response = view(request)
+    response.render()
+    assert response.status_code == 409
+    assert "Only a coordinator of Latin America can do this." in response.content.decode()
+    assert "Traceback" not in response.content.decode()
