@@ -125,6 +125,21 @@ class DeskKey(models.Model):
         return crypto.fingerprint(bytes(self.public_key))
 
 
+class KeyGeneration(models.Model):
+    """One row whose token changes with every change of the keys tips are sealed to (a new
+    desk key, a rotation, the recovery key), in the same transaction as the change.
+
+    Each web process caches those public keys and compares this token (one small
+    query) before using its copy (``intake.selectors.sealing_keys``). A random token,
+    not a counter: a rolled-back or restored database can never match a stale copy.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return f"Key generation {self.token}"
+
+
 class Tip(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")

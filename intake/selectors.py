@@ -3,6 +3,7 @@ and the conversation as the reader sees it."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import crypto, labels
 from .exceptions import NoGeneralDesk, NotInitialised, ReceiptKeyMismatch
-from .models import Desk, DeskKey, Message, MessageKey, RecoveryKey, Tip
+from .models import Desk, DeskKey, KeyGeneration, Message, MessageKey, RecoveryKey, Tip
 
 
 def recovery_key_current() -> RecoveryKey:
@@ -25,19 +26,60 @@ def recovery_key_current() -> RecoveryKey:
     return key
 
 
+@dataclass(frozen=True)
+class SealingKeys:
+    """The public keys a new tip is sealed to, as of one key generation."""
+
+    token: uuid.UUID
+    recovery: RecoveryKey
+    #: The general desk's active key (every tip is sealed to it).
+    general: list[DeskKey]
+    #: Each desk's active key, by desk id.
+    by_desk: dict[int, DeskKey]
+
+    def for_tip(self, desk: Desk | None) -> list[DeskKey]:
+        """The general desk's key and, for a chosen regional desk, its key too."""
+        if not self.general:
+            raise NoGeneralDesk()
+        chosen = self.by_desk.get(desk.pk) if desk is not None else None
+        return [
+            *self.general,
+            *([chosen] if chosen is not None and chosen not in self.general else []),
+        ]
+
+
+_sealing_keys: SealingKeys | None = None
+_sealing_keys_lock = threading.Lock()
+
+
+def sealing_keys() -> SealingKeys:
+    """The keys to seal to, from this process's copy while the key generation holds.
+
+    One small query per call; the keys themselves are read again only after a key
+    changed (in any process: the token lives in the database).
+    """
+    global _sealing_keys
+    token = KeyGeneration.objects.values_list("token", flat=True).first()
+    cached = _sealing_keys
+    if cached is not None and token is not None and cached.token == token:
+        return cached
+    recovery = recovery_key_current()
+    active = list(DeskKey.objects.filter(retired_at__isnull=True).select_related("desk"))
+    fresh = SealingKeys(
+        token=token or uuid.uuid4(),
+        recovery=recovery,
+        general=[key for key in active if key.desk.is_general],
+        by_desk={key.desk_id: key for key in active},
+    )
+    if token is not None:  # no generation row yet: nothing to compare with, so no copy
+        with _sealing_keys_lock:
+            _sealing_keys = fresh
+    return fresh
+
+
 def active_regional_desks() -> QuerySet[Desk]:
     """The desks a reader may choose on the tip form (the general desk reads every tip)."""
     return Desk.objects.filter(is_active=True, is_general=False).order_by("name")
-
-
-def tip_recipient_keys(desk: Desk | None) -> list[DeskKey]:
-    """Active keys of the general desk and of the chosen regional desk."""
-    desk_ids = set(Desk.objects.filter(is_general=True).values_list("pk", flat=True))
-    if not desk_ids:
-        raise NoGeneralDesk()
-    if desk is not None:
-        desk_ids.add(desk.pk)
-    return list(DeskKey.objects.filter(desk_id__in=desk_ids, retired_at__isnull=True))
 
 
 def desk_key_active(desk: Desk) -> DeskKey:

@@ -8,6 +8,7 @@ side's (``newsroom.services``).
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -19,8 +20,8 @@ from django.utils import timezone
 
 from . import crypto, kdf, labels, passphrase
 from .exceptions import MessageRefused
-from .models import Desk, Message, MessageKey, SealedKey, Tip
-from .selectors import recovery_key_current, tip_desk_keys, tip_recipient_keys
+from .models import Desk, KeyGeneration, Message, MessageKey, SealedKey, Tip
+from .selectors import sealing_keys, tip_desk_keys
 
 #: Crockford's base32 without look-alike letters; 10 characters carry 50 bits.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -38,6 +39,17 @@ class Submission:
 
     def __repr__(self) -> str:
         return f"Submission(tip={self.tip.reference})"
+
+
+def sealing_keys_changed() -> None:
+    """Say that the keys tips are sealed to changed: every process reads them again.
+
+    Call inside the transaction that changes them (a new desk key, a rotation, the
+    recovery key), so the new token commits with the change.
+    """
+    updated = KeyGeneration.objects.filter(pk=1).update(token=uuid.uuid4())
+    if not updated:
+        KeyGeneration.objects.create(pk=1, token=uuid.uuid4())
 
 
 def received_hour(now: datetime | None = None) -> datetime:
@@ -67,8 +79,9 @@ def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Sub
 def _tip_store(
     *, body: str, links: str, contact: str, desk: Desk | None, receipt: crypto.ReceiptSecrets
 ) -> Tip:
-    recovery = recovery_key_current()
-    desk_keys = tip_recipient_keys(desk)
+    keys = sealing_keys()
+    recovery = keys.recovery
+    desk_keys = keys.for_tip(desk)
     tip = Tip(
         reference=_new_reference(),
         desk=desk,
@@ -170,7 +183,7 @@ def message_seal(
         )
         for desk_key in tip_desk_keys(locked)
     ]
-    recovery = recovery_key_current()
+    recovery = sealing_keys().recovery
     seals.append(
         MessageKey(
             message=message,

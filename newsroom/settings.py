@@ -350,6 +350,8 @@ PISTA_LOGIN_FAILURES_BEFORE_LOCK = _env_int("PISTA_LOGIN_FAILURES_BEFORE_LOCK", 
 PISTA_LOGIN_LOCK_MINUTES = _env_int("PISTA_LOGIN_LOCK_MINUTES", 60)
 #: Failed logins per minute across all accounts before logins pause for the minute.
 PISTA_LOGIN_FAILURES_PER_MINUTE = _env_int("PISTA_LOGIN_FAILURES_PER_MINUTE", 100)
+#: Staff password derivations (64 MiB each) run at once per process, at low CPU priority.
+PISTA_KDF_THREADS = _env_int("PISTA_KDF_THREADS", 1)
 #: WebAuthn relying party: the site's domain (default: the request's host) and the
 #: origins passkeys may be used from (default: the request's own origin).
 PISTA_WEBAUTHN_RP_ID = os.environ.get("PISTA_WEBAUTHN_RP_ID", "")

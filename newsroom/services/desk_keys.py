@@ -19,6 +19,7 @@ from intake import crypto, labels
 from intake.exceptions import PistaError
 from intake.models import Desk, DeskKey, MessageKey, SealedKey
 from intake.selectors import desk_key_active, recovery_key_current
+from intake.services import sealing_keys_changed
 
 from ..exceptions import KeyLocked, MissingPersonalKey, NotAllowed
 from ..models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
@@ -42,6 +43,7 @@ def desk_key_new(desk: Desk) -> tuple[DeskKey, bytes]:
         pair.private_key, bytes(recovery.public_key), label=labels.desk_key_recovery(desk_key.id)
     )
     desk_key.save()
+    sealing_keys_changed()
     return desk_key, pair.private_key
 
 
@@ -171,7 +173,7 @@ def desk_key_rotate(*, desk: Desk, actor: User | None) -> DeskKey:
     """
     old = DeskKey.objects.select_for_update().get(desk=desk, retired_at__isnull=True)
     old.retired_at = timezone.now()
-    old.save(update_fields=["retired_at"])
+    old.save(update_fields=["retired_at"])  # desk_key_new below renews the key generation
     new_key, private_key = desk_key_new(desk)
     holders = DeskKeyGrant.objects.filter(desk_key=old).values("user_id")
     members = DeskMembership.objects.filter(desk=desk, user_id__in=holders).select_related("user")

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from intake import crypto
 from intake.models import RecoveryKey
+from intake.services import sealing_keys_changed
 
 from ..exceptions import AlreadyInitialised
 from ..models import AuditEvent
@@ -23,6 +24,7 @@ def recovery_key_create() -> crypto.KeyPair:
         raise AlreadyInitialised()
     pair = crypto.generate_keypair()
     RecoveryKey.objects.create(public_key=pair.public_key)
+    sealing_keys_changed()
     audit(
         action=AuditEvent.Action.NEWSROOM_INITIALISED,
         detail=f"fingerprint {crypto.fingerprint(pair.public_key)}",

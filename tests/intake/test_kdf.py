@@ -4,15 +4,19 @@ concurrent threads and processes, never inside a database transaction."""
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
 
 import pytest
 from django.db import transaction
 
 from intake import crypto, kdf
+from tests.helpers import all_at_once
 
 PASSWORD = "correct horse battery staple"
 SALT = b"pista-vector-salt"
@@ -110,7 +114,7 @@ def test_a_derivation_refuses_to_run_inside_a_transaction(db: None) -> None:
     with transaction.atomic(), pytest.raises(kdf.DerivationInTransaction):
         kdf.receipt_secrets(RECEIPT_PASSPHRASE)
     with transaction.atomic(), pytest.raises(kdf.DerivationInTransaction):
-        kdf.password_wrap(b"secret", PASSWORD, label=b"test")
+        kdf.password_keys(PASSWORD)
     with transaction.atomic(), pytest.raises(kdf.DerivationInTransaction):
         kdf.password_unwrap(WRAPPED_BEFORE, PASSWORD, label=b"personal-key:v1:42")
     # Outside one (the test's own wrapping transaction stands for autocommit) it runs.
@@ -127,3 +131,36 @@ def test_the_password_hasher_refuses_to_run_inside_a_transaction(db: None) -> No
     with transaction.atomic(), pytest.raises(kdf.DerivationInTransaction):
         hasher.verify(PASSWORD, encoded)
     assert hasher.verify(PASSWORD, encoded)
+
+
+def test_staff_derivations_run_in_a_low_priority_thread(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, int]] = []
+    real = crypto.password_keys
+
+    def watched(*args: Any, **kwargs: Any) -> crypto.PasswordKeys:
+        seen.append(
+            (
+                threading.current_thread().name,
+                os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+            )
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(crypto, "password_keys", watched)
+    keys = kdf.password_keys(PASSWORD, salt=SALT[:16])
+    assert keys.verifier == real(PASSWORD, salt=SALT[:16]).verifier
+    [(thread, niceness)] = seen
+    assert thread.startswith("pista-kdf")
+    assert niceness >= 10, "a staff login must yield the processor to the public pages"
+    assert threading.current_thread().name != thread
+
+
+def test_many_staff_derivations_at_once_queue_and_all_finish(db: None) -> None:
+    expected = [crypto.password_keys(f"pw {i}", salt=SALT[:16]).verifier for i in range(8)]
+    results = all_at_once(
+        [lambda i=i: kdf.password_keys(f"pw {i}", salt=SALT[:16]).verifier for i in range(8)],
+        timeout=BOUND_SECONDS,
+    )
+    assert results == expected
