@@ -100,3 +100,39 @@ def test_wordlist_readme_is_packaged_with_the_wordlist() -> None:
 
     assert package / "wordlists" / "eff_large_wordlist.txt" in shipped
     assert package / "wordlists" / "README.md" in shipped
+
+
+# --- the reader's language -------------------------------------------------------------
+
+
+def test_every_shipped_list_has_7776_words_that_stay_distinct_once_normalised() -> None:
+    for language in passphrase.WORDLISTS:
+        words = passphrase.wordlist(language)
+        assert len(words) == 7_776, language
+        assert len({passphrase.normalise(w) for w in words}) == 7_776, language
+        assert all(" " not in w and w == w.strip() for w in words), language
+        assert passphrase.entropy_bits(language=language) > 90.4  # 7 x log2(7776) = 90.47
+
+
+def test_each_language_draws_from_its_own_list_and_others_fall_back_to_english() -> None:
+    for language in ("es", "fr", "ar"):
+        words = passphrase.generate(language=language).split(" ")
+        assert len(words) == 7
+        assert set(words) <= set(passphrase.wordlist(language))
+    assert passphrase.list_language("es-MX") == "es"
+    assert passphrase.list_language("pt") == "en"
+    assert passphrase.list_language(None) == "en"
+    assert set(passphrase.generate(language="de").split(" ")) <= set(passphrase.wordlist("en"))
+
+
+def test_accents_and_arabic_letter_variants_are_folded() -> None:
+    assert passphrase.normalise("Café  ÉTÉ") == "cafe ete"
+    assert passphrase.normalise("ＡＢＣ") == "abc", "full-width letters read as plain ones"
+    # Alef with hamza or madda, alef maqsura, teh marbuta, tatweel and short vowels.
+    assert passphrase.normalise("أحمد إلى آخر مدرسة") == passphrase.normalise("احمد الي اخر مدرسه")
+    assert passphrase.normalise("كـتـاب") == "كتاب"
+    assert passphrase.normalise("كِتَابٌ") == "كتاب"
+
+
+def test_the_english_list_is_unchanged_by_normalisation_so_old_receipts_still_match() -> None:
+    assert all(passphrase.normalise(w) == w for w in passphrase.wordlist("en"))
