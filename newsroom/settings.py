@@ -242,11 +242,20 @@ CONTENT_SECURITY_POLICY = {
 # --- logging ---------------------------------------------------------------------------
 # Errors go to stderr only. Django's default e-mail handler is left out on purpose: its
 # reports would carry request data (addresses, user agents, form fields) off the server.
+# Every handler carries intake.logfilter's filter: IP addresses, user agents and query
+# strings are cut out of every record before it is written, so logs can be handed to anyone.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"anonymous": {"()": "intake.logfilter.AnonymousLogFilter"}},
     "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["anonymous"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
