@@ -11,6 +11,8 @@ are in ``tests/conftest.py``.
 from __future__ import annotations
 
 import base64
+import html
+import json
 import os
 import re
 import threading
@@ -19,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import altcha
 from django.apps import apps
 from django.db import connection
 from django.test import Client
@@ -194,6 +197,70 @@ def receipt_words(html: str) -> list[str]:
     return re.findall(r"<li>([^<]*)</li>", listed.group(1))
 
 
+def hidden_field(page: str, name: str) -> str:
+    """The value of the hidden input ``name`` in a page's HTML."""
+    found = re.search(rf'<input type="hidden" name="{re.escape(name)}" value="([^"]*)"', page)
+    assert found is not None, f"no hidden field {name} in the page"
+    return html.unescape(found.group(1))
+
+
+def pow_challenge(page: str) -> str:
+    """The proof-of-work challenge (JSON) embedded in a page's ALTCHA widget."""
+    found = re.search(r'<altcha-widget[^>]*\schallenge="([^"]*)"', page)
+    assert found is not None, "no proof-of-work challenge in the page"
+    return html.unescape(found.group(1))
+
+
+def pow_solve(challenge_json: str) -> str:
+    """Solve a challenge as the ALTCHA widget does; return the ``altcha`` field's value."""
+    challenge = json.loads(challenge_json)
+    solution = altcha.solve_challenge(altcha.Challenge.from_dict(challenge), timeout=30)
+    assert solution is not None, "the challenge could not be solved"
+    payload = {"challenge": challenge, "solution": solution.to_dict()}
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def tip_form_fields(client: Client, *, proof: bool = False) -> dict[str, str]:
+    """What the tip form ``client`` is served adds to the typed fields: the one-time
+    token, the CSRF token and, with ``proof``, a solved proof of work."""
+    page = client.get("/").content.decode()
+    fields = {"submission_token": hidden_field(page, "submission_token")}
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if csrf is not None:
+        fields["csrfmiddlewaretoken"] = csrf.group(1)
+    if proof:
+        fields["altcha"] = pow_solve(pow_challenge(page))
+    return fields
+
+
+def submit_tip(
+    client: Client,
+    *,
+    proof: bool = False,
+    follow: bool = True,
+    meta: dict[str, str] | None = None,
+    **fields: Any,
+) -> Any:
+    """Send a tip as a browser does: load the form, post it (with request headers
+    ``meta``), and (``follow``) open the receipt page the post redirects to. Returns the
+    last response."""
+    data = tip_post(**fields) | tip_form_fields(client, proof=proof)
+    return client.post("/", data, follow=follow, **(meta or {}))
+
+
+def check_form_fields(client: Client, *, proof: bool = False) -> dict[str, str]:
+    """What the check-back form adds to the passphrase: CSRF token and, with ``proof``, a
+    solved proof of work."""
+    page = client.get("/check/").content.decode()
+    fields = {}
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if csrf is not None:
+        fields["csrfmiddlewaretoken"] = csrf.group(1)
+    if proof:
+        fields["altcha"] = pow_solve(pow_challenge(page))
+    return fields
+
+
 # --- many at once ------------------------------------------------------------------------
 
 
@@ -312,8 +379,10 @@ def fill_tip(page: Page, *, body: str = TIP_BODY, desk: str = "Latin America") -
 
 
 def send_tip(page: Page) -> None:
-    """Press the form's send button and wait for the next page."""
-    page.get_by_role("button", name="Send the tip").click()
+    """Press the form's send button and wait for the next page (with JavaScript on, the
+    proof-of-work widget solves its challenge first, then sends the form)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the tip").click()
     page.wait_for_load_state()
 
 

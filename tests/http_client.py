@@ -7,6 +7,7 @@ Each request has a timeout, so a hung server fails the test instead of holding i
 
 from __future__ import annotations
 
+import html
 import http.client
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,14 @@ class Response:
         match = _CSRF_INPUT.search(self.body)
         assert match, "the page has no CSRF token"
         return match.group(1)
+
+    def hidden(self, name: str) -> str:
+        """The value of the page's hidden input ``name``."""
+        match = re.search(
+            rf'<input type="hidden" name="{re.escape(name)}" value="([^"]*)"', self.body
+        )
+        assert match, f"the page has no hidden field {name}"
+        return html.unescape(match.group(1))
 
 
 @dataclass
