@@ -18,20 +18,39 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from intake.models import Tip
 
 from ..actor import acting_user
 from ..forms.review import MoveForm
+from ..selectors.retention import RETENTION_SETTINGS, tip_retention
 from ..selectors.tips import tip_previews, tips_matching_text, tips_visible_to
 from ..services.review import tips_delete, tips_move, tips_transition
 from ..services.tips import tips_previewed_record, tips_searched_record
 from ..unlocked_key import unlocked_key
-from .filters import AgeFilter, ClaimFilter, DeskFilter, QueueStatusFilter
+from .filters import AgeFilter, ClaimFilter, DeskFilter, ProofFilter, QueueStatusFilter
 from .tip_page import TipPageMixin
 
 Status = Tip.Status
 _REFERENCE = re.compile(r"^[23456789A-Za-z]{10}$")
+
+
+def retention_phrase(status: str, days: int) -> str:
+    """Say how long a status is kept ("spam is kept 7 days"), for the tip page."""
+    phrases = {
+        Status.SPAM: ngettext("spam is kept %(days)d day", "spam is kept %(days)d days", days),
+        Status.REJECTED: ngettext(
+            "rejected tips are kept %(days)d day", "rejected tips are kept %(days)d days", days
+        ),
+        Status.DUPLICATE: ngettext(
+            "duplicates are kept %(days)d day", "duplicates are kept %(days)d days", days
+        ),
+        Status.ARCHIVED: ngettext(
+            "archived tips are kept %(days)d day", "archived tips are kept %(days)d days", days
+        ),
+    }
+    return phrases[Status(status)] % {"days": days}
 
 
 class TipChangeList(ChangeList):
@@ -76,9 +95,17 @@ class TipAdmin(TipPageMixin):
         "age",
         "received",
         "contact_left",
+        "proof",
     )
     list_display_links = ("reference",)
-    list_filter = (QueueStatusFilter, DeskFilter, AgeFilter, ClaimFilter, "has_contact")
+    list_filter = (
+        QueueStatusFilter,
+        ProofFilter,
+        DeskFilter,
+        AgeFilter,
+        ClaimFilter,
+        "has_contact",
+    )
     list_select_related = ("desk", "claimed_by")
     list_per_page = 50
     search_fields = ("=reference",)
@@ -97,6 +124,8 @@ class TipAdmin(TipPageMixin):
         "has_contact",
         # The holder's name, not the user field: its link leads to a page most staff may not open.
         "holder",
+        "arrived_with_proof",
+        "retention",
     )
     readonly_fields = fields
     actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk", "delete_for_good")
@@ -139,6 +168,11 @@ class TipAdmin(TipPageMixin):
     def contact_left(self, tip: Tip) -> bool:
         return tip.has_contact
 
+    @admin.display(description=_("proof of work"), boolean=True, ordering="arrived_with_proof")
+    def proof(self, tip: Tip) -> bool:
+        """False marks a tip sent without the form's proof of work (JavaScript off)."""
+        return tip.arrived_with_proof
+
     @admin.display(description=_("held by"), ordering="claimed_by__username")
     def holder(self, tip: Tip) -> str:
         return tip.claimed_by.get_username() if tip.claimed_by else ""
@@ -150,6 +184,24 @@ class TipAdmin(TipPageMixin):
     @admin.display(description=_("reply"), boolean=True)
     def unread(self, tip: Tip) -> bool:
         return tip.has_unread_reply
+
+    @admin.display(description=_("deletion"))
+    def retention(self, tip: Tip) -> str:
+        """When retention will delete the tip, or that it never will by itself."""
+        plan = tip_retention(tip)
+        if plan is not None:
+            return _("Will be deleted on %(date)s (%(kept)s).") % {
+                "date": f"{plan.delete_on:%Y-%m-%d}",
+                "kept": retention_phrase(plan.status, plan.days),
+            }
+        if tip.status in RETENTION_SETTINGS:
+            return str(_("Never deleted automatically: this newsroom keeps these tips."))
+        return str(
+            _(
+                "Never deleted automatically: new, in-review and accepted tips are kept until "
+                "an editor closes them."
+            )
+        )
 
     @admin.display(description=_("preview"))
     def preview(self, tip: Tip) -> str:
