@@ -44,9 +44,17 @@ class LoopbackClient:
     timeout: float = 30.0
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, data: dict[str, str] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Send one request; ``headers`` are added to (or replace) the usual ones."""
         parts = urlsplit(self.base_url)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        extra = headers or {}
         headers = {"Host": f"{parts.hostname}:{parts.port}"}
         body = None
         if data is not None:
@@ -55,6 +63,7 @@ class LoopbackClient:
             headers["Origin"] = self.base_url.rstrip("/")
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        headers.update(extra)
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
@@ -70,8 +79,10 @@ class LoopbackClient:
         finally:
             connection.close()
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
 
-    def post(self, path: str, data: dict[str, str]) -> Response:
-        return self.request("POST", path, data)
+    def post(
+        self, path: str, data: dict[str, str], headers: dict[str, str] | None = None
+    ) -> Response:
+        return self.request("POST", path, data, headers=headers)

@@ -7,11 +7,15 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from intake.logfilter import ADDRESS, QUERY, USER_AGENT, AnonymousLogFilter, scrub
+from tests.factories import Newsroom
+from tests.helpers import log_leaks, visit_leaving_traces
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -134,3 +138,32 @@ def test_the_configured_handlers_are_filtered_at_run_time() -> None:
     assert configured, "Django configured no handler from LOGGING"
     for handler in configured:
         assert any(isinstance(f, AnonymousLogFilter) for f in handler.filters), handler
+
+
+@pytest.mark.usefixtures("role_groups_restored")
+def test_after_real_requests_through_the_test_server_no_log_line_identifies_anyone(
+    committed_newsroom: Newsroom, live_server: object, tmp_path: Path
+) -> None:
+    """The handlers as configured, made as talkative as a server could be, write to a file."""
+    canary = f"CANARY-{uuid.uuid4().hex}"
+    names = ["", *settings.LOGGING["loggers"]]
+    loggers = [logging.getLogger(name) for name in names]
+    handlers = {h for logger in loggers for h in logger.handlers if h.get_name() == "stderr"}
+    assert handlers, "the configured stderr handler is not installed"
+    log_file = (tmp_path / "server.log").open("w")
+    streams = {handler: handler.setStream(log_file) for handler in handlers}  # type: ignore[attr-defined]
+    levels = {logger: logger.level for logger in loggers}
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+    try:
+        visit_leaving_traces(str(live_server), canary)
+    finally:
+        for logger, level in levels.items():
+            logger.setLevel(level)
+        for handler, stream in streams.items():
+            handler.setStream(stream)  # type: ignore[attr-defined]
+        log_file.close()
+    written = (tmp_path / "server.log").read_text()
+    assert "Invalid HTTP_HOST header: '[address]'" in written
+    assert "Not Found: /nothing-here/" in written
+    assert log_leaks(written, canary) == []
