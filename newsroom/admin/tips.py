@@ -89,13 +89,14 @@ class TipAdmin(TipPageMixin):
         "reference",
         "preview",
         "status",
+        # Beside the status, where the table does not scroll it out of view at 1280 px.
+        "proof",
         "desk_name",
         "holder",
         "unread",
         "age",
         "received",
         "contact_left",
-        "proof",
     )
     list_display_links = ("reference",)
     list_filter = (
@@ -168,7 +169,7 @@ class TipAdmin(TipPageMixin):
     def contact_left(self, tip: Tip) -> bool:
         return tip.has_contact
 
-    @admin.display(description=_("proof of work"), boolean=True, ordering="arrived_with_proof")
+    @admin.display(description=_("proof"), boolean=True, ordering="arrived_with_proof")
     def proof(self, tip: Tip) -> bool:
         """False marks a tip sent without the form's proof of work (JavaScript off)."""
         return tip.arrived_with_proof
