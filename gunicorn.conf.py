@@ -9,11 +9,11 @@ Environment:
     GUNICORN_LOGLEVEL    error log level (default info; debug is refused)
 """
 
-import logging
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from intake.logfilter import AnonymousLogFilter
 
 wsgi_app = "newsroom.wsgi:application"
 
@@ -24,32 +24,27 @@ bind = [_port if ":" in _port else f"127.0.0.1:{_port}"]
 _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cores + 1, 8))
 
-# Tipster anonymity: no access log at all. Gunicorn's default access log format
+# Tipster anonymity: no access log by default. Gunicorn's default access log format
 # starts with the client address (%(h)s) and ends with the referrer and user agent
-# (%(f)s, %(a)s); any of them can identify a source. If an operator turns the log on
-# anyway (--access-logfile), this format carries no address, user agent, referrer or
-# URL (paths can hold receipt tokens): only time, method, status, size and duration.
+# (%(f)s, %(a)s), and its request line (%(r)s) carries the query string (%(q)s); any of
+# them can identify a source. If an operator turns the log on (--access-logfile), this
+# format carries no address, user agent, referrer, URL or query string, and no time
+# (a second-precise time beside a POST would date a tip more finely than the hour):
+# only method, status, size and duration. docs/deployment.md shows it.
 accesslog = None
-access_log_format = '%(t)s "%(m)s" %(s)s %(B)s %(M)sms'
-
-
-class _HideClientAddress(logging.Filter):
-    """Blank the ``ip=...`` that gunicorn puts in its "Invalid request" warnings."""
-
-    _ip = re.compile(r"\bip=\S+?(?=:?\s|$)")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._ip.sub("ip=[hidden]", record.getMessage())
-        record.args = ()
-        return True
+access_log_format = '"%(m)s" %(s)s %(B)s %(M)sms'
 
 
 class AnonymousLogger(Logger):
-    """Gunicorn's logger with client addresses kept out of the error log."""
+    """Gunicorn's logger with Pista's log filter on its error and access logs: no IP
+    address, user agent or query string reaches either (``intake.logfilter``)."""
 
     def setup(self, cfg):
         super().setup(cfg)
-        self.error_log.addFilter(_HideClientAddress())
+        for log in (self.error_log, self.access_log):
+            log.addFilter(AnonymousLogFilter())
+            for handler in log.handlers:
+                handler.addFilter(AnonymousLogFilter())
 
 
 logger_class = AnonymousLogger

@@ -14,8 +14,11 @@ What the server holds, and for how long:
 - The visit ends when the browser closes, at "Leave", or after
   :data:`VISIT_IDLE_SECONDS` without a request (enforced here, server-side).
 
-Guessing is throttled without addresses: a global budget of failed attempts
-per minute in Django's cache (:func:`_attempt_reserve`). Every failure - wrong
+Guessing is throttled without addresses, in two lanes (:func:`_attempt_reserve`):
+the page carries a proof-of-work challenge (``intake.pow``), and failed attempts
+with a valid proof share a large last-resort budget, those without one (JavaScript
+off) a small budget of their own. So a flood of wrong guesses without proofs
+cannot keep out a reader whose browser did the work. Every failure - wrong
 passphrase, wrong word count, empty input - runs the same key derivation and
 gets the same page and status.
 """
@@ -36,7 +39,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import kdf, labels, passphrase
+from . import kdf, labels, passphrase, pow
 from .exceptions import MessageRefused, ReceiptKeyMismatch
 from .forms import MAX_PASSPHRASE_INPUT, ReaderDetailsForm, ReaderReplyForm
 from .models import Tip
@@ -59,6 +62,8 @@ NOT_FOUND = _(
 TOO_MANY = _(
     "There have been too many attempts in the last minute. Please wait a minute and try again."
 )
+ENTER_AGAIN = _("Enter your passphrase again and press “Check”.")
+PRESS_AGAIN = _("What you wrote is still below: press the button again.")
 VISIT_ENDED = _(
     "Your visit ended after 20 minutes without activity. Enter your passphrase again to continue."
 )
@@ -129,9 +134,12 @@ def visit_from_request(request: HttpRequest) -> tuple[Visit | None, bool]:
 # --- the throttle: a global budget, no addresses ----------------------------------------
 
 
-def _attempt_reserve() -> tuple[str, bool]:
-    """Count this attempt against the current minute's budget before any Argon2id work."""
-    return budget_reserve("check-attempts", settings.PISTA_CHECK_FAILURES_PER_MINUTE)
+def _attempt_reserve(*, proven: bool) -> tuple[str, bool]:
+    """Count this attempt against its lane's budget for the minute, before any Argon2id
+    work: the last-resort budget with a valid proof of work, the small one without."""
+    if proven:
+        return budget_reserve("check-proven", settings.PISTA_CHECK_PROVEN_FAILURES_PER_MINUTE)
+    return budget_reserve("check-proofless", settings.PISTA_CHECK_FAILURES_PER_MINUTE)
 
 
 def _attempt_refund(key: str) -> None:
@@ -141,11 +149,25 @@ def _attempt_refund(key: str) -> None:
 # --- views -------------------------------------------------------------------------
 
 
-def _check_page(
-    request: HttpRequest, *, error: Any = None, notice: Any = None, status: int = 200
+def check_page(
+    request: HttpRequest,
+    *,
+    error: Any = None,
+    notice: Any = None,
+    unsent: str = "",
+    status: int = 200,
 ) -> HttpResponse:
+    """The passphrase form, with a fresh proof-of-work challenge."""
     response = render(
-        request, "intake/check.html", {"error": error, "notice": notice}, status=status
+        request,
+        "intake/check.html",
+        {
+            "error": error,
+            "notice": notice,
+            "unsent": unsent,
+            "pow_challenge": pow.challenge_new("check"),
+        },
+        status=status,
     )
     if status == 429:
         response["Retry-After"] = "60"
@@ -173,16 +195,20 @@ def check(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "GET":
         notice = {"ended": VISIT_ENDED, "left": LEFT}.get(request.GET.get("from", ""))
-        response = _check_page(request, notice=notice)
+        response = check_page(request, notice=notice)
         _split().drop_orphaned_cookie(request, response)
         return response
 
-    key, allowed = _attempt_reserve()
+    pow.post_counted("check")
+    proof = pow.proof_check(request.POST.get(pow.FIELD, ""), "check")
+    if proof.refused:  # before any derivation: a refused proof costs the server nothing
+        return check_page(request, error=f"{pow.refusal(proof)} {ENTER_AGAIN}", status=400)
+    key, allowed = _attempt_reserve(proven=proof.valid)
     if not allowed:
-        return _check_page(request, error=TOO_MANY, status=429)
+        return check_page(request, error=TOO_MANY, status=429)
     tip, private_key = _tip_for(request.POST.get("passphrase", ""))
     if tip is None:
-        return _check_page(request, error=NOT_FOUND, status=400)
+        return check_page(request, error=NOT_FOUND, status=400)
     _attempt_refund(key)
     response = HttpResponseRedirect(reverse("intake:check_conversation"), status=303)
     visit_start(request, response, tip, private_key)
@@ -196,11 +222,7 @@ def _ended(request: HttpRequest, expired: bool) -> HttpResponse:
     if request.method == "POST":
         unsent = request.POST.get("reply-body") or request.POST.get("details-body") or ""
     if unsent.strip():
-        response = render(
-            request,
-            "intake/check.html",
-            {"notice": VISIT_ENDED if expired else None, "unsent": unsent},
-        )
+        response = check_page(request, notice=VISIT_ENDED if expired else None, unsent=unsent)
     else:
         url = reverse("intake:check") + ("?from=ended" if expired else "")
         response = HttpResponseRedirect(url, status=303)
@@ -241,6 +263,28 @@ def conversation(request: HttpRequest) -> HttpResponse:
                 url = reverse("intake:check_conversation") + f"?sent={kind}"
                 return HttpResponseRedirect(url, status=303)
 
+    return _conversation_page(
+        request,
+        visit,
+        tip,
+        reply_form=reply_form,
+        details_form=details_form,
+        notice=SENT.get(request.GET.get("sent", "")),
+        status=status,
+    )
+
+
+def _conversation_page(
+    request: HttpRequest,
+    visit: Visit,
+    tip: Tip,
+    *,
+    reply_form: ReaderReplyForm,
+    details_form: ReaderDetailsForm,
+    notice: Any = None,
+    warning: Any = None,
+    status: int = 200,
+) -> HttpResponse:
     try:
         items = conversation_for_reader(tip=tip, reader_private_key=visit.reader_private_key)
     except ReceiptKeyMismatch:  # the key no longer matches the tip: treat as no visit
@@ -253,10 +297,39 @@ def conversation(request: HttpRequest) -> HttpResponse:
             "items": items,
             "reply_form": reply_form,
             "details_form": details_form,
-            "notice": SENT.get(request.GET.get("sent", "")),
+            "notice": notice,
+            "warning": warning,
             "idle_minutes": VISIT_IDLE_SECONDS // 60,
         },
         status=status,
+    )
+
+
+def after_csrf_failure(request: HttpRequest, reason: Any) -> HttpResponse:
+    """A post to one of these pages failed the CSRF check, so nothing was accepted: show
+    the page again, with a fresh token, what the reader typed and ``reason`` (HTTP 403).
+
+    The passphrase is the exception: it is never echoed back, so it must be typed again.
+    """
+    if request.path == reverse("intake:check"):
+        return check_page(request, error=f"{reason} {ENTER_AGAIN}", status=403)
+    typed = {
+        "reply": request.POST.get("reply-body", ""),
+        "details": request.POST.get("details-body", ""),
+    }
+    visit, _expired = visit_from_request(request)
+    tip = Tip.objects.filter(pk=visit.tip_id).first() if visit else None
+    if visit is None or tip is None:
+        unsent = typed["reply"] or typed["details"]
+        return check_page(request, error=f"{reason} {ENTER_AGAIN}", unsent=unsent, status=403)
+    return _conversation_page(
+        request,
+        visit,
+        tip,
+        reply_form=ReaderReplyForm(initial={"body": typed["reply"]}),
+        details_form=ReaderDetailsForm(initial={"body": typed["details"]}),
+        warning=f"{reason} {PRESS_AGAIN}",
+        status=403,
     )
 
 

@@ -93,9 +93,25 @@ class TipForm(forms.Form):
         },
     )
 
+    #: The honeypot. People never see it (CSS moves it off screen; it is hidden from screen
+    #: readers and out of the tab order); form-filling bots do, and fill it. A tip with it
+    #: filled is stored as spam and gets the usual receipt, so a bot learns nothing.
+    website = forms.CharField(
+        label=_("Leave this field empty: it is here to catch automated spam."),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["desk"].queryset = active_regional_desks()  # type: ignore[attr-defined]
+        desk = self.fields["desk"]
+        if isinstance(desk, forms.ModelChoiceField):
+            desk.queryset = active_regional_desks()
+
+    @property
+    def caught_by_honeypot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]
@@ -158,6 +174,15 @@ class TipForm(forms.Form):
             )
         cleaned["contact"] = contact if choice == self.CONTACT else ""
         return cleaned
+
+
+class TipFormOffline(TipForm):
+    """The tip form shown while the database is unreachable: what was typed, with the
+    chosen region kept in a hidden field, since the list of regions cannot be read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["desk"] = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 # --- the reader's conversation -------------------------------------------------------

@@ -70,6 +70,12 @@ def reader_visit() -> bytes:
     return b"reader-visit:v1"
 
 
+def receipt_hold() -> bytes:
+    """Label for a new tip's receipt passphrase held in the session store from the POST
+    that made the tip to the one page that shows it. No record id: it must not name the tip."""
+    return b"receipt-hold:v1"
+
+
 def followup_brief(tip_id: UUID, followup_id: UUID) -> bytes:
     """Label for a follow-up's brief, under the tip's content key."""
     return f"followup-brief:v1:{tip_id}:{followup_id}".encode()

@@ -167,6 +167,11 @@ class Tip(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True
     )
     has_contact = models.BooleanField(_("contact details given"), default=False, editable=False)
+    #: Whether the reader's browser solved the form's proof of work (``intake.pow``).
+    #: Without JavaScript there is none: the tip is kept all the same, in a lane of its own.
+    arrived_with_proof = models.BooleanField(
+        _("arrived with proof of work"), default=False, editable=False
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("duplicate of"),

@@ -61,23 +61,52 @@ def _new_reference() -> str:
     return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(_REFERENCE_LENGTH))
 
 
-def tip_submit(*, body: str, links: str, contact: str, desk: Desk | None) -> Submission:
+def tip_submit(
+    *,
+    body: str,
+    links: str,
+    contact: str,
+    desk: Desk | None,
+    arrived_with_proof: bool = False,
+    as_spam: bool = False,
+) -> Submission:
     """Seal a reader's tip on arrival (flow 1 of the sealing design).
 
     A fresh content key encrypts each field; the key is then sealed to the
     general desk, the chosen regional desk and the recovery key. Only public
     keys are used. The plaintext is never written anywhere. The receipt's key
-    derivation runs before the transaction that stores the tip opens.
+    derivation runs before the transaction that stores the tip opens; the tip
+    and every seal of its key are stored in one transaction, so a failure leaves
+    neither.
+
+    ``arrived_with_proof`` says the caller verified the form's proof of work.
+    ``as_spam`` stores the tip as spam (the form's honeypot was filled): kept, so
+    nothing is dropped unseen, and deleted by retention like any spam.
     """
     receipt_passphrase = passphrase.generate()
     receipt = kdf.receipt_secrets(receipt_passphrase)
     with transaction.atomic():
-        tip = _tip_store(body=body, links=links, contact=contact, desk=desk, receipt=receipt)
+        tip = _tip_store(
+            body=body,
+            links=links,
+            contact=contact,
+            desk=desk,
+            receipt=receipt,
+            arrived_with_proof=arrived_with_proof,
+            status=Tip.Status.SPAM if as_spam else Tip.Status.NEW,
+        )
     return Submission(tip=tip, passphrase=receipt_passphrase)
 
 
 def _tip_store(
-    *, body: str, links: str, contact: str, desk: Desk | None, receipt: crypto.ReceiptSecrets
+    *,
+    body: str,
+    links: str,
+    contact: str,
+    desk: Desk | None,
+    receipt: crypto.ReceiptSecrets,
+    arrived_with_proof: bool,
+    status: str,
 ) -> Tip:
     keys = sealing_keys()
     recovery = keys.recovery
@@ -86,7 +115,9 @@ def _tip_store(
         reference=_new_reference(),
         desk=desk,
         received_at=received_hour(),
+        status=status,
         has_contact=bool(contact.strip()),
+        arrived_with_proof=arrived_with_proof,
         receipt_lookup=receipt.lookup.hex(),
         receipt_public_key=receipt.keypair.public_key,
     )

@@ -226,9 +226,11 @@ CSRF_COOKIE_AGE = None
 SESSION_ENGINE = "newsroom.sessions"
 
 # --- cache: the throttles' shared counters ---------------------------------------------
-# The throttles (intake.throttle) keep global counts per minute in the cache. Process-
-# local memory is enough for one worker; with several workers or hosts set REDIS_URL
-# (e.g. redis://127.0.0.1:6379/0) so they share one budget.
+# The throttles (intake.throttle), the proof-of-work difficulty and replay memory
+# (intake.pow) and the one-time submission tokens (intake.tokens) live in the cache.
+# Process-local memory is enough for one worker; with several workers or hosts set
+# REDIS_URL (e.g. redis://127.0.0.1:6379/0) so they share one budget and one memory.
+CACHES: dict[str, dict[str, object]]
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -237,7 +239,14 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for a day of one-time submission tokens and used proofs of work: the default
+    # 300 entries would be culled under a flood, letting a replay through.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # --- transport and browser hardening -----------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -266,6 +275,10 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     "publickey-credentials-get": ["self"],
 }
 
+# A failed CSRF check on a public form shows the form again with what the reader typed
+# (intake.csrf); staff pages get Django's own page.
+CSRF_FAILURE_VIEW = "intake.csrf.csrf_failure"
+
 # Nothing is loaded from another origin and no inline script or style runs.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -285,11 +298,20 @@ CONTENT_SECURITY_POLICY = {
 # --- logging ---------------------------------------------------------------------------
 # Errors go to stderr only. Django's default e-mail handler is left out on purpose: its
 # reports would carry request data (addresses, user agents, form fields) off the server.
+# Every handler carries intake.logfilter's filter: IP addresses, user agents and query
+# strings are cut out of every record before it is written, so logs can be handed to anyone.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"anonymous": {"()": "intake.logfilter.AnonymousLogFilter"}},
     "formatters": {"plain": {"format": "{levelname} {name} {message}", "style": "{"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["anonymous"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
@@ -329,10 +351,39 @@ PISTA_NEWSROOM_NAME = os.environ.get("PISTA_NEWSROOM_NAME", "Pista newsroom")
 PISTA_BASE_URL = os.environ.get("PISTA_BASE_URL", "").rstrip("/")
 #: Where SQLite, media and the demo recovery key live (PISTA_DATA_DIR, read above).
 PISTA_DATA_DIR = DATA_DIR
-#: Tip submissions accepted per minute, newsroom-wide, before the form asks to wait.
-PISTA_SUBMISSIONS_PER_MINUTE = _env_int("PISTA_SUBMISSIONS_PER_MINUTE", 120)
-#: Failed check-back attempts allowed per minute, newsroom-wide.
+# Floods are turned away by proof of work (intake.pow), not by one global lock-out: a
+# reader whose browser solved the page's challenge is limited only by the large
+# last-resort budgets; posts without a proof (JavaScript off) have budgets of their
+# own, so a flood without proofs cannot keep the others out.
+#: Tip submissions with a valid proof of work accepted per minute, newsroom-wide (last resort).
+PISTA_SUBMISSIONS_PER_MINUTE = _env_int("PISTA_SUBMISSIONS_PER_MINUTE", 600)
+#: Tip submissions without a proof of work (JavaScript off) accepted per minute.
+PISTA_PROOFLESS_SUBMISSIONS_PER_MINUTE = _env_int("PISTA_PROOFLESS_SUBMISSIONS_PER_MINUTE", 30)
+#: Failed check-back attempts without a proof of work allowed per minute, newsroom-wide.
 PISTA_CHECK_FAILURES_PER_MINUTE = _env_int("PISTA_CHECK_FAILURES_PER_MINUTE", 30)
+#: Failed check-back attempts with a valid proof of work allowed per minute (last resort).
+PISTA_CHECK_PROVEN_FAILURES_PER_MINUTE = _env_int("PISTA_CHECK_PROVEN_FAILURES_PER_MINUTE", 600)
+#: The HMAC key that signs proof-of-work challenges; empty: derived from SECRET_KEY.
+PISTA_POW_HMAC_KEY = os.environ.get("PISTA_POW_HMAC_KEY", "")
+#: The largest counter a browser may have to try (SHA-256) while the forms are calm.
+PISTA_POW_MAXNUMBER = _env_int("PISTA_POW_MAXNUMBER", 100_000)
+#: The difficulty doubles for every this many posts to a form in a minute...
+PISTA_POW_RATE_STEP = _env_int("PISTA_POW_RATE_STEP", 30)
+#: ...up to this largest counter.
+PISTA_POW_MAXNUMBER_LIMIT = _env_int("PISTA_POW_MAXNUMBER_LIMIT", 5_000_000)
+#: How long a challenge embedded in a page stays valid, in minutes.
+PISTA_POW_CHALLENGE_MINUTES = _env_int("PISTA_POW_CHALLENGE_MINUTES", 240)
+# Retention (newsroom.services.retention, `manage.py tips_purge`): a tip in one of these
+# statuses is deleted for good this many days after it entered the status; 0 keeps it.
+# New, in-review and accepted tips are never deleted automatically.
+#: Days a tip marked as spam is kept.
+PISTA_RETENTION_DAYS_SPAM = _env_int("PISTA_RETENTION_DAYS_SPAM", 7)
+#: Days a rejected tip is kept.
+PISTA_RETENTION_DAYS_REJECTED = _env_int("PISTA_RETENTION_DAYS_REJECTED", 30)
+#: Days a duplicate is kept.
+PISTA_RETENTION_DAYS_DUPLICATE = _env_int("PISTA_RETENTION_DAYS_DUPLICATE", 30)
+#: Days an archived tip is kept.
+PISTA_RETENTION_DAYS_ARCHIVED = _env_int("PISTA_RETENTION_DAYS_ARCHIVED", 365)
 #: The cookie holding the browser's half of a staff member's unlocked key.
 PISTA_UNLOCKED_KEY_COOKIE = os.environ.get("PISTA_UNLOCKED_KEY_COOKIE", "pista_key")
 PISTA_UNLOCKED_KEY_COOKIE_SECURE = _env_bool(

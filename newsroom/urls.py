@@ -50,3 +50,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("intake.urls")),
 ]
+
+# A database that stops answering gets a plain "reload in a few minutes" page (503), on
+# every path and whichever middleware met it first; any other error, Django's own page.
+handler500 = "intake.views.server_error"

@@ -57,9 +57,23 @@ class Newsroom:
     users: dict[str, Any] = field(default_factory=dict)
 
     def submit(
-        self, body: str = "A tip", *, desk: Desk | None = None, links: str = "", contact: str = ""
+        self,
+        body: str = "A tip",
+        *,
+        desk: Desk | None = None,
+        links: str = "",
+        contact: str = "",
+        arrived_with_proof: bool = False,
+        as_spam: bool = False,
     ) -> Submission:
-        return tip_submit(body=body, links=links, contact=contact, desk=desk)
+        return tip_submit(
+            body=body,
+            links=links,
+            contact=contact,
+            desk=desk,
+            arrived_with_proof=arrived_with_proof,
+            as_spam=as_spam,
+        )
 
 
 def make_newsroom() -> Newsroom:

@@ -11,15 +11,27 @@ are in ``tests/conftest.py``.
 from __future__ import annotations
 
 import base64
+import contextlib
+import html
+import json
 import os
 import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import altcha
+import pytest
 from django.apps import apps
 from django.db import connection
 from django.test import Client
@@ -211,6 +223,70 @@ def receipt_words(html: str) -> list[str]:
     return re.findall(r"<li>([^<]*)</li>", listed.group(1))
 
 
+def hidden_field(page: str, name: str) -> str:
+    """The value of the hidden input ``name`` in a page's HTML."""
+    found = re.search(rf'<input type="hidden" name="{re.escape(name)}" value="([^"]*)"', page)
+    assert found is not None, f"no hidden field {name} in the page"
+    return html.unescape(found.group(1))
+
+
+def pow_challenge(page: str) -> str:
+    """The proof-of-work challenge (JSON) embedded in a page's ALTCHA widget."""
+    found = re.search(r'<altcha-widget[^>]*\schallenge="([^"]*)"', page)
+    assert found is not None, "no proof-of-work challenge in the page"
+    return html.unescape(found.group(1))
+
+
+def pow_solve(challenge_json: str) -> str:
+    """Solve a challenge as the ALTCHA widget does; return the ``altcha`` field's value."""
+    challenge = json.loads(challenge_json)
+    solution = altcha.solve_challenge(altcha.Challenge.from_dict(challenge), timeout=30)
+    assert solution is not None, "the challenge could not be solved"
+    payload = {"challenge": challenge, "solution": solution.to_dict()}
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def tip_form_fields(client: Client, *, proof: bool = False) -> dict[str, str]:
+    """What the tip form ``client`` is served adds to the typed fields: the one-time
+    token, the CSRF token and, with ``proof``, a solved proof of work."""
+    page = client.get("/").content.decode()
+    fields = {"submission_token": hidden_field(page, "submission_token")}
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if csrf is not None:
+        fields["csrfmiddlewaretoken"] = csrf.group(1)
+    if proof:
+        fields["altcha"] = pow_solve(pow_challenge(page))
+    return fields
+
+
+def submit_tip(
+    client: Client,
+    *,
+    proof: bool = False,
+    follow: bool = True,
+    meta: dict[str, str] | None = None,
+    **fields: Any,
+) -> Any:
+    """Send a tip as a browser does: load the form, post it (with request headers
+    ``meta``), and (``follow``) open the receipt page the post redirects to. Returns the
+    last response."""
+    data = tip_post(**fields) | tip_form_fields(client, proof=proof)
+    return client.post("/", data, follow=follow, **(meta or {}))
+
+
+def check_form_fields(client: Client, *, proof: bool = False) -> dict[str, str]:
+    """What the check-back form adds to the passphrase: CSRF token and, with ``proof``, a
+    solved proof of work."""
+    page = client.get("/check/").content.decode()
+    fields = {}
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if csrf is not None:
+        fields["csrfmiddlewaretoken"] = csrf.group(1)
+    if proof:
+        fields["altcha"] = pow_solve(pow_challenge(page))
+    return fields
+
+
 # --- many at once ------------------------------------------------------------------------
 
 
@@ -329,8 +405,10 @@ def fill_tip(page: Page, *, body: str = TIP_BODY, desk: str = "Latin America") -
 
 
 def send_tip(page: Page) -> None:
-    """Press the form's send button and wait for the next page."""
-    page.get_by_role("button", name="Send the tip").click()
+    """Press the form's send button and wait for the next page (with JavaScript on, the
+    proof-of-work widget solves its challenge first, then sends the form)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the tip").click()
     page.wait_for_load_state()
 
 
@@ -353,3 +431,220 @@ def admin_login(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("A recovery code").fill(second_factor_code(user))
     page.get_by_role("button", name="Go on").click()
     page.wait_for_url(f"{base_url}/admin/")
+
+
+# --- real servers in subprocesses (gunicorn, a throwaway PostgreSQL) ------------------
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_environment(database_url: str, data_dir: Path) -> dict[str, str]:
+    """The environment of a Pista process on ``database_url`` (``tests.server_settings``)."""
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.server_settings",
+        DATABASE_URL=database_url,
+        PISTA_DATA_DIR=str(data_dir),
+        PYTHONPATH=str(REPOSITORY),
+    )
+    return env
+
+
+#: Migrate and set a newsroom up (recovery key, general and regional desk) in one process.
+_NEWSROOM_SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from newsroom.services.desks import desk_create
+from newsroom.services.recovery import recovery_key_create
+recovery_key_create()
+desk_create(name="Editors", slug="general", is_general=True)
+desk_create(name="Latin America", slug="latam")
+"""
+
+
+def newsroom_set_up(env: dict[str, str]) -> None:
+    """Create the schema and a newsroom in the database ``env`` names."""
+    subprocess.run(
+        [sys.executable, "-c", _NEWSROOM_SETUP], env=env, check=True, timeout=120, cwd=REPOSITORY
+    )
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env: dict[str, str], logs: Path) -> Iterator[str]:
+    """gunicorn from the repository's ``gunicorn.conf.py``, one worker on a free port, with
+    the access log on and every log written under ``logs``; yields its base URL."""
+    port = free_port()
+    logs.mkdir(parents=True, exist_ok=True)
+    stderr = (logs / "stderr.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(REPOSITORY / "gunicorn.conf.py"),
+            "--access-logfile",
+            str(logs / "access.log"),
+            "--error-logfile",
+            str(logs / "error.log"),
+        ],
+        env=env | {"PORT": str(port), "WEB_CONCURRENCY": "1"},
+        cwd=REPOSITORY,
+        stdout=stderr,
+        stderr=stderr,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (logs / "stderr.log").read_text()
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        stderr.close()
+
+
+@dataclass
+class ThrowawayPostgres:
+    """A PostgreSQL server of the test's own: its own folder and port, never the machine's."""
+
+    data: Path
+    port: int
+    as_postgres: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*self.as_postgres, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.data), *args],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._ctl(
+            "-o", options, "-l", str(self.data.parent / "server.log"), "-w", "-t", "30", "start"
+        )
+
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "-w", "-t", "30", "stop")
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    """Start a PostgreSQL server in a temporary folder on a free port; remove it after.
+
+    ``initdb`` refuses to run as root, so as root (CI) the server runs as the
+    ``postgres`` user. Without the binaries the test is skipped, except under CI=true.
+    """
+    if not (POSTGRES_BIN / "initdb").exists():
+        reason = f"no PostgreSQL binaries in {POSTGRES_BIN}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="pista-pg-"))
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(folder, "postgres", "postgres")
+    server = ThrowawayPostgres(data=folder / "data", port=free_port(), as_postgres=as_postgres)
+    try:
+        subprocess.run(
+            [
+                *as_postgres,
+                str(POSTGRES_BIN / "initdb"),
+                *("-D", str(server.data), "-A", "trust", "-U", "postgres", "-E", "UTF8"),
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        server.start()
+        try:
+            yield server
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- what a log must never hold --------------------------------------------------------
+
+#: The marks a visit leaves in request headers and URLs (see visit_leaving_traces).
+TRACE_ADDRESSES = ("203.0.113.77", "2001:db8::77", "198.51.100.23")
+TRACE_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 TraceAgent/128.0"
+TRACE_QUERY = "qcanary"
+_ANY_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+
+
+def visit_leaving_traces(base_url: str, canary: str) -> None:
+    """Requests that put an IP address, a user agent, a query string and tip text in
+    every place a server could log them: headers, URLs, a bad Host, a form post."""
+    from tests.http_client import LoopbackClient
+
+    client = LoopbackClient(base_url, timeout=30)
+    traced = {
+        "User-Agent": TRACE_AGENT,
+        "X-Forwarded-For": f"{TRACE_ADDRESSES[0]}, {TRACE_ADDRESSES[1]}",
+        "X-Real-IP": TRACE_ADDRESSES[2],
+        "Referer": f"https://elsewhere.example/?{TRACE_QUERY}=1",
+    }
+    form = client.get(f"/?{TRACE_QUERY}=form", headers=traced)
+    sent = client.post(
+        f"/?{TRACE_QUERY}=post",
+        tip_post(
+            body=f"A tip with {canary} in it",
+            csrfmiddlewaretoken=form.csrf_token,
+            submission_token=form.hidden("submission_token"),
+        ),
+        headers=traced,
+    )
+    assert sent.status == 303, sent.body[:300]
+    assert client.get("/receipt/", headers=traced).status == 200
+    assert client.get(f"/check/?from=left&{TRACE_QUERY}=2", headers=traced).status == 200
+    check = client.get("/check/")
+    wrong = {"passphrase": f"{canary} wrong", "csrfmiddlewaretoken": check.csrf_token}
+    assert client.post(f"/check/?{TRACE_QUERY}=3", wrong, headers=traced).status == 400
+    assert client.get(f"/nothing-here/?{TRACE_QUERY}=4", headers=traced).status == 404
+    # A Host header naming an address: Django logs it as a security error.
+    assert client.get("/", headers={**traced, "Host": TRACE_ADDRESSES[0]}).status == 400
+    assert client.get(f"/admin/?{TRACE_QUERY}=5", headers=traced).status == 302
+
+
+def log_leaks(text: str, canary: str) -> list[str]:
+    """The lines of ``text`` that hold an IP address, a user agent, a query string or
+    tip text."""
+    return [
+        line
+        for line in text.splitlines()
+        if _ANY_IPV4.search(line)
+        or any(address in line for address in TRACE_ADDRESSES)
+        or "Mozilla" in line
+        or "TraceAgent" in line
+        or TRACE_QUERY in line
+        or "from=left" in line
+        or canary in line
+    ]

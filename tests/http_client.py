@@ -7,6 +7,7 @@ Each request has a timeout, so a hung server fails the test instead of holding i
 
 from __future__ import annotations
 
+import html
 import http.client
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,14 @@ class Response:
         assert match, "the page has no CSRF token"
         return match.group(1)
 
+    def hidden(self, name: str) -> str:
+        """The value of the page's hidden input ``name``."""
+        match = re.search(
+            rf'<input type="hidden" name="{re.escape(name)}" value="([^"]*)"', self.body
+        )
+        assert match, f"the page has no hidden field {name}"
+        return html.unescape(match.group(1))
+
 
 @dataclass
 class LoopbackClient:
@@ -35,9 +44,17 @@ class LoopbackClient:
     timeout: float = 30.0
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, data: dict[str, str] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Send one request; ``headers`` are added to (or replace) the usual ones."""
         parts = urlsplit(self.base_url)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        extra = headers or {}
         headers = {"Host": f"{parts.hostname}:{parts.port}"}
         body = None
         if data is not None:
@@ -46,6 +63,7 @@ class LoopbackClient:
             headers["Origin"] = self.base_url.rstrip("/")
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        headers.update(extra)
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
@@ -61,8 +79,10 @@ class LoopbackClient:
         finally:
             connection.close()
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
 
-    def post(self, path: str, data: dict[str, str]) -> Response:
-        return self.request("POST", path, data)
+    def post(
+        self, path: str, data: dict[str, str], headers: dict[str, str] | None = None
+    ) -> Response:
+        return self.request("POST", path, data, headers=headers)

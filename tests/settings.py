@@ -32,7 +32,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # PostgreSQL then refuses to drop the test database at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
-# The suite submits far more tips per minute than any newsroom receives; the flood
-# throttle has its own test, which lowers this.
+# The suite submits far more tips per minute than any newsroom receives; the budgets
+# have their own tests, which lower these.
 PISTA_SUBMISSIONS_PER_MINUTE = 100_000
+PISTA_PROOFLESS_SUBMISSIONS_PER_MINUTE = 100_000
 PISTA_CHECK_FAILURES_PER_MINUTE = 100_000
+PISTA_CHECK_PROVEN_FAILURES_PER_MINUTE = 100_000
+# Easy challenges: tests solve them in Python and the browser tests in Chromium; the
+# difficulty's own tests set what they measure.
+PISTA_POW_MAXNUMBER = 500
+PISTA_POW_MAXNUMBER_LIMIT = 8_000

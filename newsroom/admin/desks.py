@@ -37,7 +37,11 @@ from ..selectors.desks import (
     member_key_events,
 )
 from ..selectors.followups import followups_open_for
-from ..services.desk_keys import desk_key_grant_confirmed, desk_reseal_next
+from ..services.desk_keys import (
+    desk_key_grant_confirmed,
+    desk_key_rotate_now,
+    desk_reseal_next,
+)
 from ..services.desks import desk_member_add_by, desk_member_remove, desk_update
 from ..unlocked_key import unlocked_key
 
@@ -130,6 +134,11 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 view(self.reseal_view),
                 name="intake_desk_reseal",
             ),
+            path(
+                "<int:desk_id>/rotate/",
+                view(self.rotate_view),
+                name="intake_desk_rotate",
+            ),
             *super().get_urls(),
         ]
 
@@ -157,6 +166,7 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "holds_desk_key": holds_active_desk_key(desk, user),
             "retired_keys": retired.keys,
             "tips_on_retired_keys": retired.tips,
+            "messages_on_retired_keys": retired.messages,
             "reseal_batch": ADMIN_RESEAL_BATCH,
         }
 
@@ -315,6 +325,39 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         }
         return TemplateResponse(request, "admin/newsroom/desk/remove_member.html", context)
 
+    def rotate_view(self, request: HttpRequest, desk_id: int) -> HttpResponse:
+        """Rotate the desk key on demand, after a page that says what it does."""
+        desk = self._desk_for(request, desk_id, manage=True)
+        if request.method == "POST":
+            done, new_key = run(
+                request, lambda: desk_key_rotate_now(desk=desk, actor=acting_user(request))
+            )
+            if done and new_key is not None:
+                left = desk_retired_keys(desk)
+                messages.success(
+                    request,
+                    _(
+                        "The key of %(desk)s was rotated: tips from now on are sealed to the new "
+                        "key %(fingerprint)s. %(tips)d tip(s) and %(messages)d message(s) are "
+                        "still sealed to the retired key; continue re-sealing below."
+                    )
+                    % {
+                        "desk": desk,
+                        "fingerprint": new_key.fingerprint,
+                        "tips": left.tips,
+                        "messages": left.messages,
+                    },
+                )
+            return self._back(desk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Rotate the key of %(desk)s?") % {"desk": desk},
+            "desk": desk,
+            "retired": desk_retired_keys(desk),
+        }
+        return TemplateResponse(request, "admin/newsroom/desk/rotate_key.html", context)
+
     def reseal_view(self, request: HttpRequest, desk_id: int) -> HttpResponse:
         """Move one bounded batch of tips from a retired desk key to the active one."""
         if request.method != "POST":
@@ -333,7 +376,10 @@ class DeskAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if progress.moved:
                 messages.success(
                     request,
-                    _("Re-sealed %(moved)d tip(s) to the current desk key; %(remaining)d remain.")
+                    _(
+                        "Re-sealed %(moved)d tip(s) and message(s) to the current desk key; "
+                        "%(remaining)d remain."
+                    )
                     % {"moved": progress.moved, "remaining": progress.remaining},
                 )
             else:

@@ -114,6 +114,38 @@ class QueueStatusFilter(DefaultedListFilter):
         return queryset
 
 
+class ProofFilter(admin.SimpleListFilter):
+    """The lane of tips sent without the form's proof of work (JavaScript off): kept, never
+    dropped, and easy to look at on their own. Each choice shows its count."""
+
+    title = _("proof of work")
+    parameter_name = "proof"
+    WITHOUT = "without"
+    WITH = "with"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        counts = dict(
+            model_admin.get_queryset(request)
+            .values_list("arrived_with_proof")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        return [
+            (
+                self.WITHOUT,
+                f"{_('No proof of work (sent without JavaScript)')} ({counts.get(False, 0)})",
+            ),
+            (self.WITH, f"{_('With proof of work')} ({counts.get(True, 0)})"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Tip]) -> QuerySet[Tip]:
+        if self.value() == self.WITHOUT:
+            return queryset.filter(arrived_with_proof=False)
+        if self.value() == self.WITH:
+            return queryset.filter(arrived_with_proof=True)
+        return queryset
+
+
 class AgeFilter(admin.SimpleListFilter):
     title = _("age")
     parameter_name = "age"

@@ -20,11 +20,13 @@ from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from intake.models import Tip
 
 from ..actor import acting_user
 from ..forms.review import MoveForm
+from ..selectors.retention import RETENTION_SETTINGS, tip_retention
 from ..selectors.tips import (
     CONTENT_SEARCH_LIMIT,
     tip_previews,
@@ -34,7 +36,7 @@ from ..selectors.tips import (
 from ..services.review import tips_delete, tips_move, tips_transition
 from ..services.tips import tips_previewed_record, tips_searched_record
 from ..unlocked_key import unlocked_key
-from .filters import AgeFilter, ClaimFilter, DeskFilter, QueueStatusFilter
+from .filters import AgeFilter, ClaimFilter, DeskFilter, ProofFilter, QueueStatusFilter
 from .tip_page import TipPageMixin
 
 Status = Tip.Status
@@ -42,6 +44,23 @@ Status = Tip.Status
 TEXT_SEARCH_FIELD = "pista_search"
 TEXT_SEARCH_ATTR = "_pista_text_search"
 _REFERENCE = re.compile(r"^[23456789A-Za-z]{10}$")
+
+
+def retention_phrase(status: str, days: int) -> str:
+    """Say how long a status is kept ("spam is kept 7 days"), for the tip page."""
+    phrases = {
+        Status.SPAM: ngettext("spam is kept %(days)d day", "spam is kept %(days)d days", days),
+        Status.REJECTED: ngettext(
+            "rejected tips are kept %(days)d day", "rejected tips are kept %(days)d days", days
+        ),
+        Status.DUPLICATE: ngettext(
+            "duplicates are kept %(days)d day", "duplicates are kept %(days)d days", days
+        ),
+        Status.ARCHIVED: ngettext(
+            "archived tips are kept %(days)d day", "archived tips are kept %(days)d days", days
+        ),
+    }
+    return phrases[Status(status)] % {"days": days}
 
 
 class TipChangeList(ChangeList):
@@ -104,6 +123,8 @@ class TipAdmin(TipPageMixin):
         "reference",
         "preview",
         "status",
+        # Beside the status, where the table does not scroll it out of view at 1280 px.
+        "proof",
         "desk_name",
         "holder",
         "unread",
@@ -112,7 +133,14 @@ class TipAdmin(TipPageMixin):
         "contact_left",
     )
     list_display_links = ("reference",)
-    list_filter = (QueueStatusFilter, DeskFilter, AgeFilter, ClaimFilter, "has_contact")
+    list_filter = (
+        QueueStatusFilter,
+        ProofFilter,
+        DeskFilter,
+        AgeFilter,
+        ClaimFilter,
+        "has_contact",
+    )
     list_select_related = ("desk", "claimed_by")
     list_per_page = 50
     search_fields = ("=reference",)
@@ -131,6 +159,8 @@ class TipAdmin(TipPageMixin):
         "has_contact",
         # The holder's name, not the user field: its link leads to a page most staff may not open.
         "holder",
+        "arrived_with_proof",
+        "retention",
     )
     readonly_fields = fields
     actions = ("mark_spam", "mark_rejected", "mark_archived", "move_to_desk", "delete_for_good")
@@ -171,6 +201,11 @@ class TipAdmin(TipPageMixin):
     def contact_left(self, tip: Tip) -> bool:
         return tip.has_contact
 
+    @admin.display(description=_("proof"), boolean=True, ordering="arrived_with_proof")
+    def proof(self, tip: Tip) -> bool:
+        """False marks a tip sent without the form's proof of work (JavaScript off)."""
+        return tip.arrived_with_proof
+
     @admin.display(description=_("held by"), ordering="claimed_by__username")
     def holder(self, tip: Tip) -> str:
         return tip.claimed_by.get_username() if tip.claimed_by else ""
@@ -182,6 +217,24 @@ class TipAdmin(TipPageMixin):
     @admin.display(description=_("reply"), boolean=True)
     def unread(self, tip: Tip) -> bool:
         return tip.has_unread_reply
+
+    @admin.display(description=_("deletion"))
+    def retention(self, tip: Tip) -> str:
+        """When retention will delete the tip, or that it never will by itself."""
+        plan = tip_retention(tip)
+        if plan is not None:
+            return _("Will be deleted on %(date)s (%(kept)s).") % {
+                "date": f"{plan.delete_on:%Y-%m-%d}",
+                "kept": retention_phrase(plan.status, plan.days),
+            }
+        if tip.status in RETENTION_SETTINGS:
+            return str(_("Never deleted automatically: this newsroom keeps these tips."))
+        return str(
+            _(
+                "Never deleted automatically: new, in-review and accepted tips are kept until "
+                "an editor closes them."
+            )
+        )
 
     @admin.display(description=_("preview"))
     def preview(self, tip: Tip) -> str:

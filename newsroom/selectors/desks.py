@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from intake.models import Desk, DeskKey, SealedKey
+from intake.models import Desk, DeskKey, MessageKey, SealedKey
 from intake.selectors import desk_key_active
 
 from ..models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
@@ -149,10 +149,19 @@ class RetiredKeys:
     keys: int
     #: Tips whose content key is still sealed to one of them (waiting for a re-seal).
     tips: int
+    #: Conversation messages whose content key is still sealed to one of them.
+    messages: int = 0
+
+    @property
+    def seals(self) -> int:
+        return self.tips + self.messages
 
 
 def desk_retired_keys(desk: Desk) -> RetiredKeys:
+    """How far a desk's re-sealing has come: three counts."""
     retired = DeskKey.objects.filter(desk=desk, retired_at__isnull=False)
     return RetiredKeys(
-        keys=retired.count(), tips=SealedKey.objects.filter(desk_key__in=retired).count()
+        keys=retired.count(),
+        tips=SealedKey.objects.filter(desk_key__in=retired).count(),
+        messages=MessageKey.objects.filter(desk_key__in=retired).count(),
     )

@@ -21,8 +21,10 @@ from intake.models import Desk, DeskKey, MessageKey, SealedKey
 from intake.selectors import desk_key_active, recovery_key_current
 from intake.services import sealing_keys_changed
 
+from ..access import can_manage_members
 from ..exceptions import KeyLocked, MissingPersonalKey, NotAllowed
 from ..models import AuditEvent, DeskKeyGrant, DeskMembership, PersonalKey
+from ..selectors.desks import desk_retired_keys
 from ..unsealing import desk_private_key_from_grant, unlocked_or_refuse
 from .audit import audit
 from .notifications import notify_desk_key_rotation_requested
@@ -165,11 +167,13 @@ def desk_key_grant_confirmed(
 
 
 @transaction.atomic
-def desk_key_rotate(*, desk: Desk, actor: User | None) -> DeskKey:
+def desk_key_rotate(*, desk: Desk, actor: User | None, why: str = "") -> DeskKey:
     """Retire the desk's active key and start a new one for future tips.
 
     The new key pair is sealed to the members who held the old one (their public
-    keys suffice) and to the recovery key; a pending grant stays pending.
+    keys suffice) and to the recovery key; a pending grant stays pending. The
+    retired key stays, with its grants, until every seal on it has moved
+    (:func:`desk_reseal_batch`), so an interrupted re-seal loses nothing.
     """
     old = DeskKey.objects.select_for_update().get(desk=desk, retired_at__isnull=True)
     old.retired_at = timezone.now()
@@ -185,9 +189,20 @@ def desk_key_rotate(*, desk: Desk, actor: User | None) -> DeskKey:
         action=Action.DESK_KEY_ROTATED,
         actor=actor,
         desk=desk,
-        detail=f"new key {new_key.fingerprint}, granted to {granted} member(s)",
+        detail=f"new key {new_key.fingerprint}, granted to {granted} member(s)"
+        + (f"; {why}" if why else ""),
     )
     return new_key
+
+
+def desk_key_rotate_now(*, desk: Desk, actor: User) -> DeskKey:
+    """Rotate the desk's key on demand, from the desk page: for its coordinators and
+    editors (and administrators). Older tips then move in batches (:func:`desk_reseal_next`)."""
+    if not can_manage_members(actor, desk):
+        raise NotAllowed(
+            _("Only the coordinators and editors of %(desk)s can rotate its key.") % {"desk": desk}
+        )
+    return desk_key_rotate(desk=desk, actor=actor, why="rotated on demand")
 
 
 @transaction.atomic
@@ -258,7 +273,7 @@ def _unseal_for_reseal(sealed: bytes, old_private_key: bytes, label: bytes) -> b
 @dataclass(frozen=True)
 class ResealProgress:
     moved: int
-    #: Tips still sealed to a retired key of the desk after this batch.
+    #: Tips and messages still sealed to a retired key of the desk after this batch.
     remaining: int
 
 
@@ -286,10 +301,7 @@ def desk_reseal_next(
         moved = desk_reseal_batch(
             old_key=old_key, old_private_key=old_private, actor=actor, batch_size=batch_size
         )
-        remaining = SealedKey.objects.filter(
-            desk_key__desk=desk, desk_key__retired_at__isnull=False
-        ).count()
-        return ResealProgress(moved=moved, remaining=remaining)
+        return ResealProgress(moved=moved, remaining=desk_retired_keys(desk).seals)
     if retired:
         raise KeyLocked(
             _(

@@ -22,15 +22,15 @@ def tip_open(*, tip: Tip, user: User, personal_private_key: bytes | None) -> Tip
 
 
 @transaction.atomic
-def tip_delete(*, tip: Tip, actor: User | None) -> None:
+def tip_delete(*, tip: Tip, actor: User | None, detail: str = "") -> None:
     """Delete a tip with every sealed copy of its content key, in one transaction (flow 8).
 
     Its notes, messages and follow-ups go with it (they cascade); the audit trail
-    keeps its reference.
+    keeps its reference, and ``detail`` says why when no person did it (retention).
     """
     reference = tip.reference
     tip.delete()
-    audit(action=AuditEvent.Action.TIP_DELETED, actor=actor, tip_reference=reference)
+    audit(action=AuditEvent.Action.TIP_DELETED, actor=actor, tip_reference=reference, detail=detail)
 
 
 def tips_previewed_record(*, actor: User, references: list[str], count: int) -> None:

@@ -38,9 +38,16 @@ def _submit(base_url: str, index: int) -> Response:
     client = LoopbackClient(base_url, timeout=REQUEST_TIMEOUT)
     form = client.get("/")
     assert form.status == 200
-    return client.post(
-        "/", tip_post(csrfmiddlewaretoken=form.csrf_token, body=f"Concurrent tip number {index}")
+    posted = client.post(
+        "/",
+        tip_post(
+            csrfmiddlewaretoken=form.csrf_token,
+            submission_token=form.hidden("submission_token"),
+            body=f"Concurrent tip number {index}",
+        ),
     )
+    assert posted.status == 303, posted.body[:500]
+    return client.get(posted.headers["location"])
 
 
 def _login(base_url: str, username: str) -> tuple[Response, LoopbackClient]:

@@ -18,6 +18,7 @@ from tests.helpers import (
     holders,
     postgres_data_dir,
     receipt_words,
+    submit_tip,
 )
 
 pytestmark = pytest.mark.usefixtures("role_groups_restored")
@@ -37,16 +38,13 @@ def test_canary_sent_through_the_form_is_nowhere_on_disk(client, settings, tmp_p
     root.setLevel(logging.DEBUG)  # the most talkative the server could ever be
     started = time.time() - 1
     try:
-        response = client.post(
-            "/",
-            {
-                "body": f"The body {canary} of a tip.",
-                "links": f"https://leak.example/{canary}",
-                "contact_choice": "contact",
-                "contact": f"mail {canary}@example.org",
-            },
-            REMOTE_ADDR="198.51.100.23",
-            HTTP_USER_AGENT=f"Agent-{canary}",
+        response = submit_tip(
+            client,
+            body=f"The body {canary} of a tip.",
+            links=f"https://leak.example/{canary}",
+            contact_choice="contact",
+            contact=f"mail {canary}@example.org",
+            meta={"REMOTE_ADDR": "198.51.100.23", "HTTP_USER_AGENT": f"Agent-{canary}"},
         )
     finally:
         root.removeHandler(handler)

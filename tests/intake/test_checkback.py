@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import tempfile
 import time
@@ -18,15 +19,20 @@ from django.test import Client
 from intake import checkback, crypto
 from intake.models import Message, Tip
 from intake.services import Submission
+from newsroom.models import StaffSession as Session
 from tests.factories import Newsroom, logged_in_client
 from tests.helpers import (
+    check_form_fields,
     csrf_client,
     database_rows_holding,
     files_under,
     holders,
     message_to_reader,
     postgres_data_dir,
+    pow_challenge,
+    pow_solve,
     reader_key_of,
+    submit_tip,
     tip_page,
 )
 
@@ -37,6 +43,8 @@ CHECK = "/check/"
 CONVERSATION = "/check/conversation/"
 LEAVE = "/check/leave/"
 CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
+#: Each page embeds a fresh proof-of-work challenge; it says nothing about the passphrase.
+CHALLENGE = re.compile(rb'\schallenge="[^"]*"')
 
 
 def _check_in(client: Client, passphrase: str) -> None:
@@ -46,7 +54,8 @@ def _check_in(client: Client, passphrase: str) -> None:
 
 
 def _without_csrf(content: bytes) -> bytes:
-    return CSRF_INPUT.sub(b"", content)
+    """The page without what is fresh on every page: the CSRF token and the challenge."""
+    return CHALLENGE.sub(b"", CSRF_INPUT.sub(b"", content))
 
 
 @pytest.fixture
@@ -312,14 +321,13 @@ def test_a_reply_sent_after_the_visit_ran_out_is_shown_back_not_stored(
 def test_leave_destroys_the_visit(client: Client, submission: Submission) -> None:
     _check_in(client, submission.passphrase)
     session_key = client.session.session_key
+    assert Session.objects.filter(session_key=session_key).exists()
     response = client.post(LEAVE)
     assert response.status_code == 303
     assert response["Location"] == f"{CHECK}?from=left"
     assert response.cookies["pista_visit"].value == ""
     assert response.cookies["pista_visit"]["path"] == CHECK
     assert response.cookies["sessionid"].value == ""
-    from django.contrib.sessions.models import Session
-
     assert not Session.objects.filter(session_key=session_key).exists()
     assert client.get(CONVERSATION).status_code == 303
     assert "You have left." in client.get(f"{CHECK}?from=left").content.decode()
@@ -398,6 +406,70 @@ def test_the_throttle_page_matches_for_right_and_wrong_passphrases(
     assert _without_csrf(right.content) == _without_csrf(wrong.content)
 
 
+def test_a_flood_of_wrong_guesses_without_proofs_does_not_lock_out_a_proven_reader(
+    submission: Submission, settings
+) -> None:
+    settings.PISTA_CHECK_FAILURES_PER_MINUTE = 5
+    with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False):
+        flood = [Client().post(CHECK, {"passphrase": f"guess {n}"}).status_code for n in range(9)]
+        without_proof = Client().post(CHECK, {"passphrase": submission.passphrase})
+        reader = Client()
+        with_proof = reader.post(
+            CHECK, {"passphrase": submission.passphrase} | check_form_fields(reader, proof=True)
+        )
+        conversation = reader.get(CONVERSATION)
+    assert flood == [400] * 5 + [429] * 4
+    assert without_proof.status_code == 429, "the proofless lane is spent for everyone in it"
+    assert with_proof.status_code == 303
+    assert conversation.status_code == 200
+
+
+def test_proven_failures_have_a_last_resort_budget(submission: Submission, settings) -> None:
+    settings.PISTA_CHECK_PROVEN_FAILURES_PER_MINUTE = 2
+    with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False):
+        statuses = []
+        for n in range(3):
+            client = Client()
+            data = {"passphrase": f"guess {n}"} | check_form_fields(client, proof=True)
+            statuses.append(client.post(CHECK, data).status_code)
+        proofless = Client().post(CHECK, {"passphrase": submission.passphrase})
+    assert statuses == [400, 400, 429]
+    assert proofless.status_code == 303, "the lane without proofs has its own budget"
+
+
+def test_a_replayed_proof_is_refused_before_any_derivation(
+    client: Client, submission: Submission, monkeypatch
+) -> None:
+    fields = check_form_fields(client, proof=True)
+    assert client.post(CHECK, {"passphrase": "wrong words"} | fields).status_code == 400
+    derived: list[str] = []
+    monkeypatch.setattr(crypto, "derive_receipt_secrets", lambda p: derived.append(p))
+    replayed = client.post(CHECK, {"passphrase": submission.passphrase} | fields)
+    assert replayed.status_code == 400
+    html = replayed.content.decode()
+    assert "had already been used" in html
+    assert "Enter your passphrase again" in html
+    assert submission.passphrase not in html
+    assert derived == []
+
+
+def test_a_proof_made_for_the_tip_form_does_not_open_the_check_page(
+    client: Client, submission: Submission
+) -> None:
+    tip_form = client.get("/").content.decode()
+    fields = {"altcha": pow_solve(pow_challenge(tip_form))}
+    response = client.post(CHECK, {"passphrase": submission.passphrase} | fields)
+    assert response.status_code == 400
+    assert "could not be verified" in response.content.decode()
+
+
+def test_the_check_page_embeds_its_own_challenge(client: Client) -> None:
+    html = client.get(CHECK).content.decode()
+    challenge = json.loads(pow_challenge(html))
+    assert challenge["parameters"]["data"] == {"form": "check"}
+    assert "<noscript>" in html
+
+
 def test_redis_url_switches_the_throttle_to_a_shared_cache(monkeypatch) -> None:
     import importlib
 
@@ -436,13 +508,13 @@ def test_the_throttle_counter_works_on_redis(settings) -> None:
 
     try:
         with time_machine.travel(datetime(2026, 5, 1, 10, 0, 5, tzinfo=UTC), tick=False):
-            assert checkback._attempt_reserve()[1]
-            assert checkback._attempt_reserve()[1]
-            key, allowed = checkback._attempt_reserve()
+            assert checkback._attempt_reserve(proven=False)[1]
+            assert checkback._attempt_reserve(proven=False)[1]
+            key, allowed = checkback._attempt_reserve(proven=False)
             assert not allowed
             checkback._attempt_refund(key)
             checkback._attempt_refund(key)
-            assert checkback._attempt_reserve()[1]
+            assert checkback._attempt_reserve(proven=False)[1]
     finally:
         caches["default"].clear()
 
@@ -507,12 +579,12 @@ def test_the_receipt_and_the_tip_form_point_to_the_check_back_page(
 ) -> None:
     form = client.get("/").content.decode()
     assert f'href="{CHECK}"' in form
-    receipt = client.post("/", {"body": "A tip", "contact_choice": "anonymous"}).content.decode()
+    receipt = submit_tip(client, body="A tip").content.decode()
     assert "Your tip has been received" in receipt
     assert f'Check back later at <a href="{CHECK}">testserver{CHECK}</a>' in receipt
 
 
-def test_check_back_pages_run_no_script_and_no_inline_style(
+def test_check_back_pages_run_no_inline_script_or_style(
     client: Client, newsroom: Newsroom, submission: Submission
 ) -> None:
     message_to_reader(newsroom, submission.tip, "A question")
@@ -521,7 +593,12 @@ def test_check_back_pages_run_no_script_and_no_inline_style(
     pages.append(client.get(CONVERSATION))
     for response in pages:
         html = response.content.decode()
-        assert "<script" not in html
+        # The passphrase form loads the proof-of-work widget from our static files only.
+        scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.DOTALL)
+        assert not [code for code in scripts if code.strip()], "inline script"
+        assert all(
+            re.search(r'\ssrc="/static/', tag) for tag in re.findall(r"<script\b[^>]*>", html)
+        )
         assert "style=" not in html
         assert "<style" not in html
         assert "default-src 'self'" in response["Content-Security-Policy"]

@@ -7,22 +7,16 @@ import pytest
 from intake import kdf, passphrase
 from intake.models import Tip
 from tests.factories import Newsroom, logged_in_client
-from tests.helpers import receipt_words
+from tests.helpers import receipt_words, submit_tip
 
 
 @pytest.mark.django_db
 def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroom) -> None:
-    response = client.post(
-        "/",
-        {
-            "body": "The mayor's brother owns the contractor.",
-            "desk": newsroom.latam.pk,
-            "links": "",
-            "contact_choice": "anonymous",
-            "contact": "",
-        },
+    response = submit_tip(
+        client, body="The mayor's brother owns the contractor.", desk=newsroom.latam.pk
     )
     assert response.status_code == 200
+    assert response.redirect_chain == [("/receipt/", 303)]
     html = response.content.decode()
     assert "Your tip has been received" in html
     # The receipt shows the seven-word passphrase, and it is the one that finds this tip.
@@ -40,9 +34,7 @@ def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroo
 
 @pytest.mark.django_db
 def test_an_unready_newsroom_refuses_clearly_and_keeps_the_text(client) -> None:
-    response = client.post(
-        "/", {"body": "Typed before setup", "contact_choice": "anonymous", "contact": ""}
-    )
+    response = submit_tip(client, follow=False, body="Typed before setup")
     assert response.status_code == 503
     assert b"cannot accept tips at the moment" in response.content
     assert b"Typed before setup" in response.content

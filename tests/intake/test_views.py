@@ -1,5 +1,6 @@
 """The public page at "/": strict headers, nothing from other origins, works without
-JavaScript, keeps what the reader typed, and stores nothing about the visitor."""
+JavaScript, keeps what the reader typed, and stores nothing about the visitor. The
+receipt, proof of work, honeypot and one-time tokens have their own modules."""
 
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from intake.views import NOT_ACCEPTING
 from newsroom.services.desks import desk_create
 from newsroom.services.recovery import recovery_key_create
 from tests.factories import Newsroom
-from tests.helpers import csrf_client, receipt_words, stored_values, tip_post
+from tests.helpers import (
+    csrf_client,
+    receipt_words,
+    stored_values,
+    submit_tip,
+    tip_form_fields,
+    tip_post,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +36,10 @@ def test_the_form_page_is_served(client: Client, newsroom: Newsroom) -> None:
 
     assert response.status_code == 200
     html = response.content.decode()
-    for name in ("body", "desk", "links", "contact_choice", "contact"):
+    for name in ("body", "desk", "links", "contact_choice", "contact", "submission_token"):
         assert f'name="{name}"' in html
     assert 'method="post"' in html
+    assert "<altcha-widget" in html, "the proof-of-work widget is on the form"
     assert escape(newsroom.latam.name) in html
     assert escape(newsroom.general.name) not in html
 
@@ -94,8 +103,9 @@ def test_the_form_page_loads_nothing_from_another_origin(
 def test_the_receipt_page_loads_nothing_from_another_origin(
     client: Client, newsroom: Newsroom
 ) -> None:
-    response = client.post("/", tip_post())
+    response = submit_tip(client)
     assert response.status_code == 200
+    assert receipt_words(response.content.decode()), "this is the receipt page"
     assert_self_contained(response.content.decode())
 
 
@@ -120,12 +130,12 @@ def test_admin_redirects_to_the_login_page(client: Client) -> None:
 
 
 def test_a_valid_post_shows_a_seven_word_receipt_and_stores_one_tip(newsroom: Newsroom) -> None:
-    client, token = csrf_client()
+    client, _token = csrf_client()
 
-    response = client.post(
-        "/",
-        tip_post(desk=str(newsroom.latam.pk), csrfmiddlewaretoken=token),
-    )
+    posted = submit_tip(client, follow=False, desk=str(newsroom.latam.pk))
+    assert posted.status_code == 303
+    assert posted["Location"] == "/receipt/"
+    response = client.get("/receipt/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -144,13 +154,15 @@ def test_a_valid_post_shows_a_seven_word_receipt_and_stores_one_tip(newsroom: Ne
 
 def test_a_post_without_the_csrf_token_is_refused(newsroom: Newsroom) -> None:
     client, _token = csrf_client()
-    response = client.post("/", tip_post())
+    fields = tip_form_fields(client)
+    del fields["csrfmiddlewaretoken"]
+    response = client.post("/", tip_post() | fields)
     assert response.status_code == 403
     assert not Tip.objects.exists()
 
 
 def test_the_receipt_passphrase_finds_the_stored_tip(client: Client, newsroom: Newsroom) -> None:
-    response = client.post("/", tip_post())
+    response = submit_tip(client)
 
     shown = " ".join(receipt_words(response.content.decode()))
 
@@ -159,37 +171,46 @@ def test_the_receipt_passphrase_finds_the_stored_tip(client: Client, newsroom: N
 
 
 def test_each_tip_gets_its_own_passphrase(client: Client, newsroom: Newsroom) -> None:
-    first = receipt_words(client.post("/", tip_post()).content.decode())
-    second = receipt_words(client.post("/", tip_post()).content.decode())
+    first = receipt_words(submit_tip(client).content.decode())
+    second = receipt_words(submit_tip(client).content.decode())
     assert first != second
     assert Tip.objects.count() == 2
 
 
 def test_the_receipt_is_not_cached(client: Client, newsroom: Newsroom) -> None:
-    response = client.post("/", tip_post())
-    assert "no-store" in response["Cache-Control"]
+    posted = submit_tip(client, follow=False)
+    assert "no-store" in posted["Cache-Control"]
+    assert "no-store" in client.get("/receipt/")["Cache-Control"]
 
 
-def test_the_public_post_sets_no_session_cookie(newsroom: Newsroom) -> None:
-    client, token = csrf_client()
+def test_once_the_receipt_is_shown_no_cookie_but_csrfs_is_left(newsroom: Newsroom) -> None:
+    client, _token = csrf_client()
 
-    response = client.post("/", tip_post(csrfmiddlewaretoken=token))
+    posted = submit_tip(client, follow=False)
+    # Between the post and the receipt, the passphrase is held split: session and cookie.
+    assert set(posted.cookies) == {"sessionid", "pista_receipt"}
+    held = posted.cookies["pista_receipt"]
+    assert (held["path"], held["samesite"], held["httponly"]) == ("/receipt/", "Strict", True)
+    assert not held["max-age"], "a browser-session cookie"
+    response = client.get("/receipt/")
 
     assert response.status_code == 200
-    assert set(response.cookies) <= {"csrftoken"}
-    assert set(client.cookies) <= {"csrftoken"}
+    assert {name for name, cookie in client.cookies.items() if cookie.value} <= {"csrftoken"}
 
 
 def test_the_visitors_address_agent_and_referrer_are_stored_nowhere(
     client: Client, newsroom: Newsroom
 ) -> None:
-    response = client.post(
-        "/",
-        tip_post(contact_choice="contact", contact="signal: @canary-contact"),
-        REMOTE_ADDR="203.0.113.7",
-        HTTP_USER_AGENT="CanaryAgent/1.0",
-        HTTP_REFERER="https://ref.example/canary",
-        HTTP_X_FORWARDED_FOR="198.51.100.23",
+    response = submit_tip(
+        client,
+        contact_choice="contact",
+        contact="signal: @canary-contact",
+        meta={
+            "REMOTE_ADDR": "203.0.113.7",
+            "HTTP_USER_AGENT": "CanaryAgent/1.0",
+            "HTTP_REFERER": "https://ref.example/canary",
+            "HTTP_X_FORWARDED_FOR": "198.51.100.23",
+        },
     )
     assert response.status_code == 200
     assert Tip.objects.count() == 1
@@ -261,7 +282,7 @@ def test_a_body_at_the_limit_with_browser_line_breaks_is_accepted(
     client: Client, newsroom: Newsroom
 ) -> None:
     shown = "\n".join(["z" * 99] * 500)  # 49,999 characters as the reader sees them
-    response = client.post("/", tip_post(body=shown.replace("\n", "\r\n") + "."))
+    response = submit_tip(client, body=shown.replace("\n", "\r\n") + ".")
     assert response.status_code == 200
     assert Tip.objects.count() == 1
 
@@ -271,7 +292,7 @@ def test_a_body_at_the_limit_with_browser_line_breaks_is_accepted(
 
 def assert_not_accepting(client: Client) -> None:
     body = "Cash changes hands at the weighbridge every Friday."
-    response = client.post("/", tip_post(body=body))
+    response = submit_tip(client, follow=False, body=body)
 
     assert response.status_code == 503
     html = response.content.decode()
@@ -292,17 +313,17 @@ def test_before_initialisation_the_reader_sees_a_clear_error_not_a_crash(db: Non
 
 
 @pytest.mark.usefixtures("cleared_cache")
-def test_a_flood_of_submissions_is_refused_before_any_key_derivation(
+def test_a_flood_without_proofs_is_refused_before_any_key_derivation(
     client, newsroom, settings, monkeypatch
 ) -> None:
-    settings.PISTA_SUBMISSIONS_PER_MINUTE = 2
-    data = {"body": "Flood test", "contact_choice": "anonymous", "contact": ""}
+    settings.PISTA_PROOFLESS_SUBMISSIONS_PER_MINUTE = 2
     assert client.post("/", {"body": "", "contact_choice": "anonymous"}).status_code == 400
-    assert client.post("/", data).status_code == 200  # invalid posts did not count
-    assert client.post("/", data).status_code == 200
+    # The invalid post did not count.
+    assert submit_tip(client, follow=False, body="Flood test").status_code == 303
+    assert submit_tip(client, follow=False, body="Flood test").status_code == 303
     derivations = []
     monkeypatch.setattr(crypto, "derive_receipt_secrets", lambda p: derivations.append(p))
-    refused = client.post("/", {**data, "body": "Third in a minute"})
+    refused = submit_tip(client, follow=False, body="Third in a minute")
     assert refused.status_code == 429
     assert refused["Retry-After"] == "60"
     assert b"Many tips are arriving right now" in refused.content

@@ -373,9 +373,13 @@ def test_resealing_moves_older_tips_in_bounded_batches_then_deletes_the_retired_
     assert "3 tips are still sealed to a retired desk key" in page
 
     first = client.post(_desk_url(newsroom.latam, "reseal/"), follow=True)
-    assert "Re-sealed 2 tip(s) to the current desk key; 1 remain." in messages_text(first)
+    assert "Re-sealed 2 tip(s) and message(s) to the current desk key; 1 remain." in messages_text(
+        first
+    )
     second = client.post(_desk_url(newsroom.latam, "reseal/"), follow=True)
-    assert "Re-sealed 1 tip(s) to the current desk key; 0 remain." in messages_text(second)
+    assert "Re-sealed 1 tip(s) and message(s) to the current desk key; 0 remain." in messages_text(
+        second
+    )
 
     assert not DeskKey.objects.filter(pk=old_key.pk).exists()
     assert all(_can_read(tip, newsroom.users["latam_coord"]) for tip in tips)

@@ -11,6 +11,7 @@ from django.test import Client
 
 from intake import crypto
 from newsroom.models import PersonalKey
+from newsroom.models import StaffSession as Session
 from newsroom.unlocked_key import SESSION_FIELD, unlocked_key
 from tests.factories import PASSWORD, Newsroom, logged_in_client
 from tests.helpers import tip_page, unlocked_key_of
@@ -70,10 +71,9 @@ def test_logout_destroys_both_halves(newsroom: Newsroom) -> None:
     client = logged_in_client("editor")
     cookie_value = client.cookies["pista_key"].value
     session_key = client.session.session_key
+    assert Session.objects.filter(session_key=session_key).exists()
     response = client.post("/admin/logout/")
     assert response.cookies["pista_key"].value == ""  # deleted in the browser
-    from django.contrib.sessions.models import Session
-
     assert not Session.objects.filter(session_key=session_key).exists()
     # Replaying the old cookie on a new login session gives nothing: the blob is gone.
     client.cookies["pista_key"] = cookie_value

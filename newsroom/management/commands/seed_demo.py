@@ -104,10 +104,15 @@ class Command(BaseCommand):
                 is_active=True,
             )
         tips = []
-        for desk_slug, body in DEMO_TIPS:
+        for index, (desk_slug, body) in enumerate(DEMO_TIPS):
             tip_desk = Desk.objects.get(slug=desk_slug) if desk_slug else None
             submission = tip_submit(
-                body=body, links="https://example.org/minutes", contact="", desk=tip_desk
+                body=body,
+                links="https://example.org/minutes",
+                contact="",
+                desk=tip_desk,
+                # The last one as if sent with JavaScript off: the queue's no-proof lane.
+                arrived_with_proof=index < len(DEMO_TIPS) - 1,
             )
             tips.append(submission.tip)
         # One tip already accepted, so Latin America's desk inbox has something to assign.

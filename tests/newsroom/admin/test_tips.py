@@ -37,11 +37,12 @@ Status = Tip.Status
 Action = AuditEvent.Action
 #: Queries behind one queue page, whatever the number of rows: session, user, the device
 #: that verified the session's second factor (django-otp), permissions
-#: (2), the viewer's desks (2), status counts, desk filter (2), row count, the page's rows,
+#: (2), the viewer's desks (2), status counts, the proof-of-work lane's counts (2: the
+#: viewer's desks again, then the counts), desk filter (2), row count, the page's rows,
 #: the viewer's desk-key grants, the page's sealed content keys; and for the sidebar's
 #: desk and follow-up entries, the viewer's roles (once per request) and whether they
 #: already have notification preferences; and the audit row recording the previews.
-QUEUE_QUERIES = 17
+QUEUE_QUERIES = 19
 
 
 def _refs(response: Any) -> list[str]:
@@ -648,3 +649,34 @@ def test_a_journalist_cannot_delete_tips(newsroom: Newsroom) -> None:
     selection = {"action": "delete_for_good", "_selected_action": [str(tip.pk)], "confirm": "yes"}
     client.post("/admin/intake/tip/?status=all", selection)
     assert Tip.objects.filter(pk=tip.pk).exists()
+
+
+# --- the lane of tips sent without a proof of work -------------------------------------
+
+
+def test_tips_sent_without_a_proof_of_work_have_their_own_lane(newsroom: Newsroom) -> None:
+    proofless = newsroom.submit("Sent with JavaScript off", arrived_with_proof=False).tip
+    proven = newsroom.submit("Sent by a browser that did the work", arrived_with_proof=True).tip
+    client = logged_in_client("editor")
+
+    lane = client.get(f"{QUEUE}?proof=without")
+    assert _refs(lane) == [proofless.reference]
+    assert _refs(client.get(f"{QUEUE}?proof=with")) == [proven.reference]
+    assert set(_refs(client.get(QUEUE))) == {proofless.reference, proven.reference}
+    html = lane.content.decode()
+    assert "No proof of work (sent without JavaScript) (1)" in html
+    assert "With proof of work (1)" in html
+
+
+def test_the_queue_marks_tips_without_a_proof_of_work(newsroom: Newsroom) -> None:
+    proofless = newsroom.submit("No proof", arrived_with_proof=False).tip
+    proven = newsroom.submit("Proof", arrived_with_proof=True).tip
+    html = logged_in_client("editor").get(QUEUE).content.decode()
+    rows = {
+        ref: row
+        for row in re.findall(r"<tr>(.*?)</tr>", html, re.DOTALL)
+        for ref in (proofless.reference, proven.reference)
+        if ref in row
+    }
+    assert re.search(r'class="field-proof"><img[^>]*alt="False"', rows[proofless.reference])
+    assert re.search(r'class="field-proof"><img[^>]*alt="True"', rows[proven.reference])
