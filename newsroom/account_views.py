@@ -63,6 +63,13 @@ FACTOR_MODELS: dict[str, Any] = {
 }
 
 
+class CodeInput(forms.TextInput):
+    """A text box that never writes a typed code back into the page (a refused one neither)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Code"),
@@ -70,7 +77,7 @@ class CodeForm(forms.Form):
         help_text=gettext_lazy(
             "The six digits your authenticator app shows now, or one of your recovery codes."
         ),
-        widget=forms.TextInput(
+        widget=CodeInput(
             attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
         ),
     )
@@ -147,7 +154,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if _verified(user):
         return HttpResponseRedirect(_next_url(request))
     if not has_second_factor(user):
-        return HttpResponseRedirect(reverse("admin:pista_enrol"))
+        # The page asked for comes along, so that enrolment ends there.
+        query = urlencode({REDIRECT_FIELD_NAME: _next_url(request)})
+        return HttpResponseRedirect(f"{reverse('admin:pista_enrol')}?{query}")
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -165,7 +174,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
                     % {"n": recovery_codes_left(user)},
                 )
             return HttpResponseRedirect(_next_url(request))
-        form = CodeForm()  # a wrong code is not shown again
+        # On the bound form: an unbound one has no cleaned data to add an error to (a 500).
+        # The code itself is not shown again (CodeInput).
         form.add_error(None, verification_refused_reason(throttled_before=throttled))
         status = 400
     response = _page(
@@ -249,8 +259,12 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
     """Make a new set of recovery codes (POST) and show them once."""
     if request.method != "POST":
         return HttpResponseRedirect(reverse("admin:pista_account"))
+    # From the enrolment page, after a first passkey: the codes page then goes on to the
+    # page asked for at login, not to the account page.
     return _recovery_codes_page(
-        request, recovery_codes_create(user=acting_user(request)), first=False
+        request,
+        recovery_codes_create(user=acting_user(request)),
+        first=REDIRECT_FIELD_NAME in request.POST,
     )
 
 

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -86,9 +87,8 @@ class StaffLoginView(LoginView):
         auth_login(self.request, outcome.user, backend="newsroom.backends.StaffBackend")
         staff_session_start(self.request)
         target = self.get_success_url()
-        response = HttpResponseRedirect(
-            f"{reverse('admin:pista_verify')}?{REDIRECT_FIELD_NAME}={target}"
-        )
+        query = urlencode({REDIRECT_FIELD_NAME: target})
+        response = HttpResponseRedirect(f"{reverse('admin:pista_verify')}?{query}")
         unlocked_key_store(self.request, response, outcome.private_key)
         return response
 

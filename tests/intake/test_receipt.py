@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from newsroom.models import StaffSession as Session
 from django.db import OperationalError, connection
 from django.test import Client
 from django.utils.html import escape
 
 from intake import passphrase, tokens
 from intake.models import Tip
+from newsroom.models import StaffSession as Session
 from tests.factories import Newsroom
 from tests.helpers import (
     all_at_once,

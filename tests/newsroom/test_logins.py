@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import time_machine
@@ -55,6 +56,19 @@ def test_a_staff_login_costs_exactly_one_key_derivation(
     assert response["Location"].startswith("/admin/verify/")
     assert len(derivations) == 1, "the password check and the key unwrap share one derivation"
     assert "pista_key" in response.cookies, "and that one derivation unlocked the personal key"
+
+
+def test_the_page_asked_for_keeps_its_whole_query_through_the_password_step(
+    newsroom: Newsroom,
+) -> None:
+    asked = "/admin/newsroom/followup/?assigned=all&state=any"
+    response = Client().post(
+        f"{LOGIN}?{urlencode({'next': asked})}", {"username": "editor", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == "/admin/verify/"
+    assert parse_qs(location.query) == {"next": [asked]}, "no part of the query is lost"
 
 
 def test_a_wrong_password_costs_one_derivation_and_changes_no_key(
