@@ -216,13 +216,13 @@ class _SubmittingClient(TimedClient):
     opens the receipt. Only the POST's server time is returned."""
 
     def submit(self, form: dict[str, str]) -> int:
-        page = self.client.get("/").content.decode()
+        page = self.client.get("/en/").content.decode()
         token = re.search(r'name="submission_token" value="([^"]+)"', page)
         challenge = re.search(r'<altcha-widget[^>]*\schallenge="([^"]*)"', page)
         if token is None or challenge is None:
             raise RuntimeError("The form carries no submission token or challenge.")
         fields = {"submission_token": token.group(1), "altcha": _solved(challenge.group(1))}
-        response = self.client.post("/", form | fields)
+        response = self.client.post("/en/", form | fields)
         posted_ns = self.last_ns
         if response.status_code != 303:
             raise RuntimeError(f"The submission failed (HTTP {response.status_code}).")

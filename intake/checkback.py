@@ -9,7 +9,7 @@ What the server holds, and for how long:
   are kept split (:class:`intake.splitkey.SplitSecret`): encrypted in the
   session store under a random key that lives only in the ``pista_visit``
   cookie (``HttpOnly``, ``SameSite=Strict``, ``Secure`` outside development,
-  no ``Max-Age``, path limited to these pages). The session half does not name
+  no ``Max-Age``, for this site only). The session half does not name
   the tip.
 - The visit ends when the browser closes, at "Leave", or after
   :data:`VISIT_IDLE_SECONDS` without a request (enforced here, server-side).
@@ -42,6 +42,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import kdf, labels, passphrase, pow
 from .exceptions import MessageRefused, ReceiptKeyMismatch
 from .forms import MAX_PASSPHRASE_INPUT, ReaderDetailsForm, ReaderReplyForm
+from .language import switching
 from .models import Tip
 from .selectors import conversation_for_reader, reader_status, tip_for_receipt
 from .services import reader_details_add, reader_message_add
@@ -68,6 +69,14 @@ VISIT_ENDED = _(
     "Your visit ended after 20 minutes without activity. Enter your passphrase again to continue."
 )
 LEFT = _("You have left. Nothing of this visit is kept in this browser.")
+PASSPHRASE_NOT_KEPT = _(
+    "The page changed language. For your safety the passphrase you typed was not sent "
+    "back to this page: type it again."
+)
+OTHER_NOT_SENT = {
+    "reply": _("Your reply below was not sent yet: press “Send reply” to send it."),
+    "details": _("The details below were not added yet: press “Add details” to add them."),
+}
 SENT = {
     "reply": _("Your reply was sealed and sent to the newsroom."),
     "details": _("Your details were sealed and added to your tip."),
@@ -91,7 +100,9 @@ def _split() -> SplitSecret:
         session_field=SESSION_FIELD,
         cookie_name=COOKIE_NAME,
         secure_setting="PISTA_VISIT_COOKIE_SECURE",
-        cookie_path=reverse("intake:check"),
+        # The whole site, not /check/ only: the reader may switch language mid-visit
+        # (/es/check/... to /fr/check/...). The cookie is HttpOnly and SameSite=Strict.
+        cookie_path="/",
     )
 
 
@@ -166,6 +177,7 @@ def check_page(
             "notice": notice,
             "unsent": unsent,
             "pow_challenge": pow.challenge_new("check"),
+            "switch_form": "check-form",
         },
         status=status,
     )
@@ -199,6 +211,10 @@ def check(request: HttpRequest) -> HttpResponse:
         _split().drop_orphaned_cookie(request, response)
         return response
 
+    if switching(request):
+        # The passphrase is never echoed back, not even to change the page's language.
+        typed_one = bool(request.POST.get("passphrase", "").strip())
+        return check_page(request, notice=PASSPHRASE_NOT_KEPT if typed_one else None)
     pow.post_counted("check")
     proof = pow.proof_check(request.POST.get(pow.FIELD, ""), "check")
     if proof.refused:  # before any derivation: a refused proof costs the server nothing
@@ -240,37 +256,58 @@ def conversation(request: HttpRequest) -> HttpResponse:
     if visit is None or tip is None:
         return _ended(request, expired)
 
-    reply_form = ReaderReplyForm()
-    details_form = ReaderDetailsForm()
-    status = 200
-    if request.method == "POST":
-        kind = request.POST.get("kind")
-        form: ReaderReplyForm | ReaderDetailsForm
-        if kind == "details":
-            form = details_form = ReaderDetailsForm(request.POST)
-            add = reader_details_add
+    # One form holds the reply and the details, so whichever button is pressed (a send,
+    # or the language switcher) carries both texts and neither is lost.
+    typed_text = {
+        "reply": request.POST.get("reply-body", ""),
+        "details": request.POST.get("details-body", ""),
+    }
+    reply_form = ReaderReplyForm(initial={"body": typed_text["reply"]})
+    details_form = ReaderDetailsForm(initial={"body": typed_text["details"]})
+    if request.method != "POST" or switching(request):
+        return _conversation_page(
+            request,
+            visit,
+            tip,
+            reply_form=reply_form,
+            details_form=details_form,
+            notice=SENT.get(request.GET.get("sent", "")) if request.method == "GET" else None,
+        )
+    kind = "details" if request.POST.get("kind") == "details" else "reply"
+    form: ReaderReplyForm | ReaderDetailsForm
+    if kind == "details":
+        form = details_form = ReaderDetailsForm(request.POST)
+        add = reader_details_add
+    else:
+        form = reply_form = ReaderReplyForm(request.POST)
+        add = reader_message_add
+    if form.is_valid():
+        try:
+            add(tip=tip, body=form.cleaned_data["body"])
+        except MessageRefused as exc:
+            form.add_error("body", str(exc))
         else:
-            kind = "reply"
-            form = reply_form = ReaderReplyForm(request.POST)
-            add = reader_message_add
-        status = 400
-        if form.is_valid():
-            try:
-                add(tip=tip, body=form.cleaned_data["body"])
-            except MessageRefused as exc:
-                form.add_error("body", str(exc))
-            else:
+            other = "reply" if kind == "details" else "details"
+            if not typed_text[other].strip():
                 url = reverse("intake:check_conversation") + f"?sent={kind}"
                 return HttpResponseRedirect(url, status=303)
-
+            # The other text was typed too: it stays on the page, not yet sent.
+            return _conversation_page(
+                request,
+                visit,
+                tip,
+                reply_form=ReaderReplyForm() if kind == "reply" else reply_form,
+                details_form=ReaderDetailsForm() if kind == "details" else details_form,
+                notice=SENT[kind],
+                warning=OTHER_NOT_SENT[other],
+            )
     return _conversation_page(
         request,
         visit,
         tip,
         reply_form=reply_form,
         details_form=details_form,
-        notice=SENT.get(request.GET.get("sent", "")),
-        status=status,
+        status=400,
     )
 
 
@@ -300,6 +337,7 @@ def _conversation_page(
             "notice": notice,
             "warning": warning,
             "idle_minutes": VISIT_IDLE_SECONDS // 60,
+            "switch_form": "conversation-form",
         },
         status=status,
     )

@@ -233,6 +233,10 @@ class ReaderReplyForm(MessageForm):
     """The reader writes to the newsroom."""
 
     prefix = "reply"
+    # The reply and the details share one <form> on the page (so neither text is lost when
+    # the other is sent): a browser-side "required" on one would block sending the other.
+    # The server still refuses an empty text, with a message.
+    use_required_attribute = False
     body = message_field(
         _("Your reply"),
         _("Sealed so only the newsroom can read it. Not even your passphrase opens it again."),
@@ -244,6 +248,7 @@ class ReaderDetailsForm(MessageForm):
     """The reader adds something they forgot, or learnt since, to the tip."""
 
     prefix = "details"
+    use_required_attribute = False  # as for the reply
     body = message_field(
         _("More details about your tip"),
         _("Added to your tip, sealed like it. Include anything you forgot or learnt since."),

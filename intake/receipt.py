@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Final
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 
 from . import labels
 from .splitkey import SplitSecret
@@ -29,7 +28,7 @@ def _split() -> SplitSecret:
         session_field=SESSION_FIELD,
         cookie_name=COOKIE_NAME,
         secure_setting="PISTA_VISIT_COOKIE_SECURE",
-        cookie_path=reverse("intake:receipt"),
+        cookie_path="/",  # the receipt page's path depends on the reader's language
     )
 
 

@@ -69,6 +69,7 @@ def tip_submit(
     desk: Desk | None,
     arrived_with_proof: bool = False,
     as_spam: bool = False,
+    language: str | None = None,
 ) -> Submission:
     """Seal a reader's tip on arrival (flow 1 of the sealing design).
 
@@ -82,9 +83,11 @@ def tip_submit(
     ``arrived_with_proof`` says the caller verified the form's proof of work.
     ``as_spam`` stores the tip as spam (the form's honeypot was filled): kept, so
     nothing is dropped unseen, and deleted by retention like any spam.
+    ``language`` chooses the passphrase's word list (the page's language; English
+    where it has none); what is derived from is the normalised passphrase.
     """
-    receipt_passphrase = passphrase.generate()
-    receipt = kdf.receipt_secrets(receipt_passphrase)
+    receipt_passphrase = passphrase.generate(language=passphrase.list_language(language))
+    receipt = kdf.receipt_secrets(passphrase.normalise(receipt_passphrase))
     with transaction.atomic():
         tip = _tip_store(
             body=body,

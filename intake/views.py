@@ -20,6 +20,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import pow, tokens
 from .exceptions import NotSetUp
 from .forms import MAX_BODY_LENGTH, TipForm, TipFormOffline
+from .language import switching, typed
 from .receipt import receipt_forget, receipt_hold, receipt_peek
 from .services import tip_submit
 from .throttle import budget_reserve
@@ -53,6 +55,8 @@ FORM_TOO_OLD = _(
     "was sent. What you wrote is still below: press “Send the tip” again."
 )
 SEND_AGAIN = _("What you wrote is still below: press “Send the tip” again.")
+#: The tip form's fields a reader types, kept across a change of language.
+TYPED_FIELDS = ("body", "desk", "links", "contact_choice", "contact")
 
 
 def tip_form_page(
@@ -68,6 +72,7 @@ def tip_form_page(
             "pow_challenge": pow.challenge_new("submit"),
             "submission_token": tokens.token_new(),
             "notice": notice,
+            "switch_form": "tip-form",
         },
         status=status,
     )
@@ -89,7 +94,12 @@ def _receipt_page(request: HttpRequest, passphrase: str) -> HttpResponse:
     return render(
         request,
         "intake/receipt.html",
-        {"passphrase": passphrase, "words": passphrase.split(" ")},
+        {
+            "passphrase": passphrase,
+            "words": passphrase.split(" "),
+            # A language link would leave this page, and the passphrase is shown only here.
+            "language_switch_off": True,
+        },
     )
 
 
@@ -100,6 +110,8 @@ def submit(request: HttpRequest) -> HttpResponse:
     """Show the tip form; on a valid post, seal the tip and send the reader to the receipt."""
     if request.method == "GET":
         return tip_form_page(request, TipForm())
+    if switching(request):  # the language switcher: the same form, in the new language
+        return tip_form_page(request, TipForm(initial=typed(request, *TYPED_FIELDS)))
     pow.post_counted("submit")  # every post, valid or not, raises the difficulty
     try:
         return _submit(request)
@@ -144,6 +156,7 @@ def _submit(request: HttpRequest) -> HttpResponse:
             desk=form.cleaned_data["desk"],
             arrived_with_proof=proof.valid,
             as_spam=form.caught_by_honeypot,
+            language=get_language(),
         )
     except (NotSetUp, DatabaseError) as exc:
         # Nothing was stored: the same form, sent again, must work.

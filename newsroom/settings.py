@@ -109,6 +109,9 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The public pages' language comes from their URL (/es/, /fr/, /en/, /ar/); "/" picks
+    # one from the browser's Accept-Language, falling back to PISTA_DEFAULT_LANGUAGE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -184,7 +187,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
+#: The languages the newsroom publishes in: every public page comes in each of them.
+LANGUAGES = [
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("en", "English"),
+    ("ar", "العربية"),
+]
+#: The language for a visitor whose browser asks for none of those (PISTA_DEFAULT_LANGUAGE).
+LANGUAGE_CODE = os.environ.get("PISTA_DEFAULT_LANGUAGE", "en").strip().lower()
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"PISTA_DEFAULT_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}, "
+        f"not {LANGUAGE_CODE!r}."
+    )
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -345,6 +362,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Every PISTA_* setting is here, with its default, and each can be set from the
 # environment variable of the same name. Code reads them as settings.PISTA_*.
 
+#: The public pages' language when the browser asks for none of LANGUAGES (read above).
+PISTA_DEFAULT_LANGUAGE = LANGUAGE_CODE
 #: The newsroom's name, shown on the public pages.
 PISTA_NEWSROOM_NAME = os.environ.get("PISTA_NEWSROOM_NAME", "Pista newsroom")
 #: Absolute base of links in notification e-mails (e.g. https://tips.example.org).

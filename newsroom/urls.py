@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -48,7 +49,7 @@ urlpatterns = [
     ),
     path("admin/webauthn/", include(webauthn_urls)),
     path("admin/", admin.site.urls),
-    path("", include("intake.urls")),
+    *i18n_patterns(path("", include("intake.urls")), prefix_default_language=True),
 ]
 
 # A database that stops answering gets a plain "reload in a few minutes" page (503), on

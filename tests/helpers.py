@@ -194,7 +194,7 @@ def conversation_as(newsroom: Newsroom, tip: Tip, name: str) -> list[str | None]
 # --- the public pages and the receipt -------------------------------------------------
 
 
-def csrf_client(url: str = "/") -> tuple[Client, str]:
+def csrf_client(url: str = "/en/") -> tuple[Client, str]:
     """A client that enforces CSRF like a browser session, with the token from ``url``'s form."""
     client = Client(enforce_csrf_checks=True)
     page = client.get(url)
@@ -249,7 +249,7 @@ def pow_solve(challenge_json: str) -> str:
 def tip_form_fields(client: Client, *, proof: bool = False) -> dict[str, str]:
     """What the tip form ``client`` is served adds to the typed fields: the one-time
     token, the CSRF token and, with ``proof``, a solved proof of work."""
-    page = client.get("/").content.decode()
+    page = client.get("/en/").content.decode()
     fields = {"submission_token": hidden_field(page, "submission_token")}
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     if csrf is not None:
@@ -271,13 +271,13 @@ def submit_tip(
     ``meta``), and (``follow``) open the receipt page the post redirects to. Returns the
     last response."""
     data = tip_post(**fields) | tip_form_fields(client, proof=proof)
-    return client.post("/", data, follow=follow, **(meta or {}))
+    return client.post("/en/", data, follow=follow, **(meta or {}))
 
 
 def check_form_fields(client: Client, *, proof: bool = False) -> dict[str, str]:
     """What the check-back form adds to the passphrase: CSRF token and, with ``proof``, a
     solved proof of work."""
-    page = client.get("/check/").content.decode()
+    page = client.get("/en/check/").content.decode()
     fields = {}
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     if csrf is not None:
@@ -612,9 +612,9 @@ def visit_leaving_traces(base_url: str, canary: str) -> None:
         "X-Real-IP": TRACE_ADDRESSES[2],
         "Referer": f"https://elsewhere.example/?{TRACE_QUERY}=1",
     }
-    form = client.get(f"/?{TRACE_QUERY}=form", headers=traced)
+    form = client.get(f"/en/?{TRACE_QUERY}=form", headers=traced)
     sent = client.post(
-        f"/?{TRACE_QUERY}=post",
+        f"/en/?{TRACE_QUERY}=post",
         tip_post(
             body=f"A tip with {canary} in it",
             csrfmiddlewaretoken=form.csrf_token,
@@ -623,14 +623,14 @@ def visit_leaving_traces(base_url: str, canary: str) -> None:
         headers=traced,
     )
     assert sent.status == 303, sent.body[:300]
-    assert client.get("/receipt/", headers=traced).status == 200
-    assert client.get(f"/check/?from=left&{TRACE_QUERY}=2", headers=traced).status == 200
-    check = client.get("/check/")
+    assert client.get("/en/receipt/", headers=traced).status == 200
+    assert client.get(f"/en/check/?from=left&{TRACE_QUERY}=2", headers=traced).status == 200
+    check = client.get("/en/check/")
     wrong = {"passphrase": f"{canary} wrong", "csrfmiddlewaretoken": check.csrf_token}
-    assert client.post(f"/check/?{TRACE_QUERY}=3", wrong, headers=traced).status == 400
+    assert client.post(f"/en/check/?{TRACE_QUERY}=3", wrong, headers=traced).status == 400
     assert client.get(f"/nothing-here/?{TRACE_QUERY}=4", headers=traced).status == 404
     # A Host header naming an address: Django logs it as a security error.
-    assert client.get("/", headers={**traced, "Host": TRACE_ADDRESSES[0]}).status == 400
+    assert client.get("/en/", headers={**traced, "Host": TRACE_ADDRESSES[0]}).status == 400
     assert client.get(f"/admin/?{TRACE_QUERY}=5", headers=traced).status == 302
 
 

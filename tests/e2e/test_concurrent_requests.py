@@ -36,10 +36,10 @@ def watchdog() -> Iterator[None]:
 
 def _submit(base_url: str, index: int) -> Response:
     client = LoopbackClient(base_url, timeout=REQUEST_TIMEOUT)
-    form = client.get("/")
+    form = client.get("/en/")
     assert form.status == 200
     posted = client.post(
-        "/",
+        "/en/",
         tip_post(
             csrfmiddlewaretoken=form.csrf_token,
             submission_token=form.hidden("submission_token"),

@@ -27,10 +27,10 @@ def messy(passphrase: str) -> str:
 
 
 def check_in(page: Page, base_url: str, passphrase: str) -> None:
-    page.goto(f"{base_url}/check/")
+    page.goto(f"{base_url}/en/check/")
     page.get_by_label("Your passphrase").fill(passphrase)
     page.get_by_role("button", name="Check", exact=True).click()
-    page.wait_for_url(f"{base_url}/check/conversation/")
+    page.wait_for_url(f"{base_url}/en/check/conversation/")
 
 
 def test_reader_and_editor_talk_through_the_check_back_page(
@@ -64,7 +64,7 @@ def test_reader_and_editor_talk_through_the_check_back_page(
     page.locator(".check-back a").click()
     page.get_by_label("Your passphrase").fill(messy(passphrase))
     page.get_by_role("button", name="Check", exact=True).click()
-    page.wait_for_url(f"{base}/check/conversation/")
+    page.wait_for_url(f"{base}/en/check/conversation/")
     expect(page.locator(".tip-status")).to_have_text("Received")
     expect(page.locator(".from-newsroom .message-body")).to_have_text(QUESTION)
     assert "editor" not in page.locator(".conversation-item").inner_text()
@@ -104,11 +104,11 @@ def test_reader_and_editor_talk_through_the_check_back_page(
 
     # The reader leaves: nothing of the visit remains in the browser.
     page.get_by_role("button", name="Leave").first.click()
-    page.wait_for_url(f"{base}/check/?from=left")
+    page.wait_for_url(f"{base}/en/check/?from=left")
     expect(page.locator(".check-notice")).to_contain_text("You have left.")
     assert {cookie["name"] for cookie in page.context.cookies()} <= {"csrftoken"}
-    page.goto(f"{base}/check/conversation/")
-    assert page.url == f"{base}/check/"
+    page.goto(f"{base}/en/check/conversation/")
+    assert page.url == f"{base}/en/check/"
     assert QUESTION not in page.content()
 
 
@@ -136,7 +136,7 @@ def test_a_wrong_passphrase_gets_one_plain_message(
     live_server, committed_newsroom: Newsroom, page: Page, screenshot: Callable[[Page, str], None]
 ) -> None:
     committed_newsroom.submit("A tip", desk=None)
-    page.goto(f"{live_server.url}/check/")
+    page.goto(f"{live_server.url}/en/check/")
     screenshot(page, "check-back-form")
     page.get_by_label("Your passphrase").fill("these are not the seven words you want")
     with page.expect_navigation() as navigation:

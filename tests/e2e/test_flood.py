@@ -39,7 +39,7 @@ def test_a_reader_with_proofs_gets_through_a_flood_without_them(
     settings.PISTA_SUBMISSIONS_PER_MINUTE = 1_000
     settings.PISTA_CHECK_PROVEN_FAILURES_PER_MINUTE = 1_000
     base_url = str(live_server)
-    refused = {"/": threading.Event(), "/check/": threading.Event()}
+    refused = {"/en/": threading.Event(), "/en/check/": threading.Event()}
     reader_done = threading.Event()
 
     def flood(index: int) -> dict[int, int]:
@@ -48,10 +48,10 @@ def test_a_reader_with_proofs_gets_through_a_flood_without_them(
         for n in range(FLOOD_POSTS_EACH):
             if reader_done.is_set():
                 break
-            form = client.get("/")
+            form = client.get("/en/")
             if n % 2 == 0:
                 path, data = (
-                    "/",
+                    "/en/",
                     tip_post(
                         body=f"Flood {index}-{n}",
                         csrfmiddlewaretoken=form.csrf_token,
@@ -60,7 +60,7 @@ def test_a_reader_with_proofs_gets_through_a_flood_without_them(
                 )
             else:
                 path, data = (
-                    "/check/",
+                    "/en/check/",
                     {
                         "passphrase": f"wrong guess {index} {n}",
                         "csrfmiddlewaretoken": form.csrf_token,
@@ -78,9 +78,9 @@ def test_a_reader_with_proofs_gets_through_a_flood_without_them(
             assert event.wait(timeout=60), "the flood never spent its budget"
         client = LoopbackClient(base_url, timeout=REQUEST_TIMEOUT)
         try:
-            form = client.get("/")
+            form = client.get("/en/")
             sent = client.post(
-                "/",
+                "/en/",
                 tip_post(
                     body="The reader's own tip",
                     csrfmiddlewaretoken=form.csrf_token,
@@ -88,18 +88,18 @@ def test_a_reader_with_proofs_gets_through_a_flood_without_them(
                     altcha=pow_solve(pow_challenge(form.body)),
                 ),
             )
-            receipt = client.get("/receipt/")
+            receipt = client.get("/en/receipt/")
             words = " ".join(receipt_words(receipt.body))
-            check_form = client.get("/check/")
+            check_form = client.get("/en/check/")
             checked = client.post(
-                "/check/",
+                "/en/check/",
                 {
                     "passphrase": words,
                     "csrfmiddlewaretoken": check_form.csrf_token,
                     "altcha": pow_solve(pow_challenge(check_form.body)),
                 },
             )
-            conversation = client.get("/check/conversation/")
+            conversation = client.get("/en/check/conversation/")
             return [sent.status, receipt.status, checked.status, conversation.status]
         finally:
             reader_done.set()

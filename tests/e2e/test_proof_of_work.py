@@ -75,7 +75,7 @@ def test_the_receipt_shows_once_and_a_reload_makes_no_second_tip(
     page_no_js.goto(live_server.url)
     fill_tip(page_no_js)
     send_tip(page_no_js)
-    assert page_no_js.url == f"{live_server.url}/receipt/"
+    assert page_no_js.url == f"{live_server.url}/en/receipt/"
     words = passphrase_words(page_no_js)
     assert len(words) == 7
 

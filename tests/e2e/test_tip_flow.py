@@ -122,10 +122,16 @@ def test_rejected_tip_shows_the_specific_error_and_keeps_what_was_typed(
 
     assert navigation.value is not None
     assert navigation.value.status == 400
-    expect(page.get_by_role("alert")).to_contain_text("nothing you typed has been lost")
-    # The error is shown, and tied to the field that needs it so a screen reader says it too.
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Nothing you typed has been lost")
+    # The summary takes the focus and links to the field, which says what is wrong too.
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Contact details").click()
     contact = page.get_by_label("Contact details", exact=True)
-    expect(page.get_by_text(re.compile("You chose to leave contact details"))).to_be_visible()
+    expect(contact).to_be_focused()
+    expect(page.locator("#div_id_contact strong")).to_contain_text(
+        "You chose to leave contact details"
+    )
     expect(contact).to_have_attribute("aria-invalid", "true")
     expect(contact).to_have_accessible_description(
         re.compile("You chose to leave contact details: please write them here")

@@ -31,7 +31,7 @@ def test_a_tip_without_the_csrf_cookie_comes_back_with_everything_typed(
     newsroom: Newsroom,
 ) -> None:
     client, _token_value = csrf_client()
-    page = client.get("/").content.decode()
+    page = client.get("/en/").content.decode()
     typed = tip_post(
         body=BODY,
         links="https://example.org/vouchers",
@@ -43,7 +43,7 @@ def test_a_tip_without_the_csrf_cookie_comes_back_with_everything_typed(
     )
     client.cookies.clear()  # Tor Browser's "New Identity", or cookies cleared while writing
 
-    response = client.post("/", typed)
+    response = client.post("/en/", typed)
 
     assert response.status_code == 403
     html = response.content.decode()
@@ -59,7 +59,7 @@ def test_a_tip_without_the_csrf_cookie_comes_back_with_everything_typed(
     # The page set a fresh cookie and token: sending it again works.
     assert response.cookies["csrftoken"].value
     again = client.post(
-        "/",
+        "/en/",
         typed
         | {
             "csrfmiddlewaretoken": _token(html),
@@ -72,11 +72,11 @@ def test_a_tip_without_the_csrf_cookie_comes_back_with_everything_typed(
 
 def test_a_tip_with_a_wrong_csrf_token_is_not_accepted(newsroom: Newsroom) -> None:
     client, _token_value = csrf_client()
-    page = client.get("/").content.decode()
+    page = client.get("/en/").content.decode()
     typed = tip_post(
         body=BODY, submission_token=hidden_field(page, "submission_token"), csrfmiddlewaretoken="x"
     )
-    response = client.post("/", typed)
+    response = client.post("/en/", typed)
     assert response.status_code == 403
     assert escape(BODY) in response.content.decode()
     assert not Tip.objects.exists()
@@ -85,9 +85,9 @@ def test_a_tip_with_a_wrong_csrf_token_is_not_accepted(newsroom: Newsroom) -> No
 def test_the_check_page_comes_back_without_echoing_the_passphrase(
     newsroom: Newsroom, submission: Submission
 ) -> None:
-    client, _token_value = csrf_client("/check/")
+    client, _token_value = csrf_client("/en/check/")
     client.cookies.clear()
-    response = client.post("/check/", {"passphrase": submission.passphrase})
+    response = client.post("/en/check/", {"passphrase": submission.passphrase})
     assert response.status_code == 403
     html = response.content.decode()
     assert SENTENCE in html
@@ -99,9 +99,9 @@ def test_the_check_page_comes_back_without_echoing_the_passphrase(
 
 
 def _checked_in(submission: Submission) -> Client:
-    client, token = csrf_client("/check/")
+    client, token = csrf_client("/en/check/")
     response = client.post(
-        "/check/", {"passphrase": submission.passphrase, "csrfmiddlewaretoken": token}
+        "/en/check/", {"passphrase": submission.passphrase, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 303
     return client
@@ -113,7 +113,7 @@ def test_a_reply_with_a_stale_token_comes_back_typed_in_the_live_visit(
     client = _checked_in(submission)
     reply = "I can send the photos <tomorrow> & the ledger."
     response = client.post(
-        "/check/conversation/",
+        "/en/check/conversation/",
         {"kind": "reply", "reply-body": reply, "csrfmiddlewaretoken": "stale"},
     )
     assert response.status_code == 403
@@ -124,7 +124,7 @@ def test_a_reply_with_a_stale_token_comes_back_typed_in_the_live_visit(
     assert not Message.objects.exists()
     token = _token(html)
     sent = client.post(
-        "/check/conversation/",
+        "/en/check/conversation/",
         {"kind": "reply", "reply-body": reply, "csrfmiddlewaretoken": token},
     )
     assert sent.status_code == 303
@@ -137,7 +137,7 @@ def test_added_details_come_back_in_their_own_form(
     client = _checked_in(submission)
     details = "The depot is on Calle 9."
     response = client.post(
-        "/check/conversation/",
+        "/en/check/conversation/",
         {"kind": "details", "details-body": details, "csrfmiddlewaretoken": "stale"},
     )
     assert response.status_code == 403
@@ -153,7 +153,7 @@ def test_a_reply_whose_visit_is_gone_is_shown_back_to_copy(
     client = _checked_in(submission)
     client.cookies.clear()  # every cookie gone: the visit too
     reply = "Here is the name of the clerk."
-    response = client.post("/check/conversation/", {"kind": "reply", "reply-body": reply})
+    response = client.post("/en/check/conversation/", {"kind": "reply", "reply-body": reply})
     assert response.status_code == 403
     html = response.content.decode()
     assert SENTENCE in html
@@ -166,10 +166,10 @@ def test_leaving_without_a_valid_token_is_not_done(
     newsroom: Newsroom, submission: Submission
 ) -> None:
     client = _checked_in(submission)
-    response = client.post("/check/leave/", {"csrfmiddlewaretoken": "stale"})
+    response = client.post("/en/check/leave/", {"csrfmiddlewaretoken": "stale"})
     assert response.status_code == 403
     assert SENTENCE in response.content.decode()
-    assert client.get("/check/conversation/").status_code == 200, "the visit goes on"
+    assert client.get("/en/check/conversation/").status_code == 200, "the visit goes on"
 
 
 def test_staff_pages_keep_djangos_own_csrf_page(newsroom: Newsroom) -> None:

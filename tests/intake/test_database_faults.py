@@ -58,7 +58,7 @@ def test_a_failure_between_the_tip_and_its_seals_leaves_neither(
     client = Client(raise_request_exception=False)
     data = tip_post(body=BODY, desk=str(newsroom.latam.pk)) | tip_form_fields(client)
 
-    response = client.post("/", data)
+    response = client.post("/en/", data)
 
     assert response.status_code == 503
     html = response.content.decode()
@@ -69,7 +69,7 @@ def test_a_failure_between_the_tip_and_its_seals_leaves_neither(
     assert not SealedKey.objects.exists()
 
     monkeypatch.undo()
-    again = client.post("/", data, follow=True)  # the very same post, once it is back
+    again = client.post("/en/", data, follow=True)  # the very same post, once it is back
     assert again.status_code == 200
     assert len(receipt_words(again.content.decode())) == 7
     assert Tip.objects.count() == 1
@@ -87,7 +87,7 @@ def test_a_database_that_fails_while_the_form_is_checked_gets_the_same_page(
     fields = tip_form_fields(client)
     # Looking the chosen region up is the form's one query.
     monkeypatch.setattr(ModelChoiceField, "to_python", unreachable)
-    response = client.post("/", tip_post(body=BODY, desk=str(newsroom.latam.pk)) | fields)
+    response = client.post("/en/", tip_post(body=BODY, desk=str(newsroom.latam.pk)) | fields)
     assert response.status_code == 503
     _keeps_the_text(response.content.decode())
     assert not Tip.objects.exists()
@@ -98,7 +98,7 @@ def test_other_server_errors_keep_djangos_own_page(db: None, monkeypatch) -> Non
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("intake.views.tip_form_page", broken)
-    response = Client(raise_request_exception=False).get("/")
+    response = Client(raise_request_exception=False).get("/en/")
     assert response.status_code == 500
     assert b"Server Error (500)" in response.content
 
@@ -112,9 +112,9 @@ def test_postgresql_stopped_during_a_submission_then_restarted(
         newsroom_set_up(env)
         with gunicorn_serving(env, tmp_path / "logs") as base_url:
             reader = LoopbackClient(base_url, timeout=30)
-            first = reader.get("/")
+            first = reader.get("/en/")
             sent = reader.post(
-                "/",
+                "/en/",
                 tip_post(
                     body="Sent while all was well",
                     csrfmiddlewaretoken=first.csrf_token,
@@ -122,23 +122,23 @@ def test_postgresql_stopped_during_a_submission_then_restarted(
                 ),
             )
             assert sent.status == 303
-            assert reader.get("/receipt/").status == 200
+            assert reader.get("/en/receipt/").status == 200
 
-            form = reader.get("/")  # the reader starts writing the next tip...
+            form = reader.get("/en/")  # the reader starts writing the next tip...
             typed = tip_post(
                 body=BODY,
                 csrfmiddlewaretoken=form.csrf_token,
                 submission_token=form.hidden("submission_token"),
             )
             postgres.stop()  # ...and the database goes away before they send it
-            down = reader.post("/", typed)
+            down = reader.post("/en/", typed)
             assert down.status == 503, down.body[:500]
             _keeps_the_text(down.body)
 
             postgres.start()
-            back = reader.post("/", typed)  # the same submission, after the restart
+            back = reader.post("/en/", typed)  # the same submission, after the restart
             assert back.status == 303, back.body[:500]
-            receipt = reader.get("/receipt/")
+            receipt = reader.get("/en/receipt/")
             assert receipt.status == 200
             assert len(receipt_words(receipt.body)) == 7
 

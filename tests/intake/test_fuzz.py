@@ -23,7 +23,7 @@ from tests.helpers import tip_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cleared_cache")]
 
-PUBLIC = ["/", "/receipt/", "/check/", "/check/conversation/", "/check/leave/"]
+PUBLIC = ["/en/", "/en/receipt/", "/en/check/", "/en/check/conversation/", "/en/check/leave/"]
 KNOWN_FIELDS = [
     "body",
     "desk",
@@ -144,5 +144,5 @@ def test_any_proof_of_work_payload_gets_an_answer(newsroom: Newsroom, payload: s
     encoded = base64.b64encode(payload.encode()).decode()
     for value in (payload, encoded):
         tip = tip_post(submission_token=tokens.token_new(), altcha=value)
-        _assert_no_server_error(client.post("/", tip))
-        _assert_no_server_error(client.post("/check/", {"passphrase": "x", "altcha": value}))
+        _assert_no_server_error(client.post("/en/", tip))
+        _assert_no_server_error(client.post("/en/check/", {"passphrase": "x", "altcha": value}))

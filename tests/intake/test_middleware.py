@@ -24,7 +24,13 @@ ORDINARY = {
     "HTTP_X_REQUESTED_WITH": "nothing",
     "HTTP_X_FORWARDED_PROTO": "https",
 }
-PUBLIC_AND_STAFF_PATHS = ["/", "/check/", "/check/conversation/", "/admin/", "/admin/intake/tip/"]
+PUBLIC_AND_STAFF_PATHS = [
+    "/en/",
+    "/en/check/",
+    "/en/check/conversation/",
+    "/admin/",
+    "/admin/intake/tip/",
+]
 
 #: What the capturing view below saw of the request.
 seen: list[dict[str, Any]] = []
@@ -66,7 +72,7 @@ def test_every_identifying_header_is_removed_and_nothing_else(url: str) -> None:
 
 
 def test_a_request_without_identifying_headers_passes_unchanged() -> None:
-    request = RequestFactory().post("/", {"body": "A tip"}, **ORDINARY)
+    request = RequestFactory().post("/en/", {"body": "A tip"}, **ORDINARY)
     request.META.pop("REMOTE_ADDR", None)  # RequestFactory supplies one
     sent = dict(request.META)
     response = VisitorAnonymityMiddleware(capture)(request)
@@ -92,7 +98,7 @@ def test_through_the_whole_stack_the_view_never_sees_an_identifying_header(
     assert kept["HTTP_ACCEPT_LANGUAGE"] == ORDINARY["HTTP_ACCEPT_LANGUAGE"]
 
 
-@pytest.mark.parametrize("url", ["/", "/check/"])
+@pytest.mark.parametrize("url", ["/en/", "/en/check/"])
 def test_the_real_public_pages_get_the_request_without_them(
     client: Client, newsroom: Newsroom, url: str
 ) -> None:

@@ -16,7 +16,7 @@ def test_editor_reads_a_tip_submitted_through_the_form(client, newsroom: Newsroo
         client, body="The mayor's brother owns the contractor.", desk=newsroom.latam.pk
     )
     assert response.status_code == 200
-    assert response.redirect_chain == [("/receipt/", 303)]
+    assert response.redirect_chain == [("/en/receipt/", 303)]
     html = response.content.decode()
     assert "Your tip has been received" in html
     # The receipt shows the seven-word passphrase, and it is the one that finds this tip.

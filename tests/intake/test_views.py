@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_form_page_is_served(client: Client, newsroom: Newsroom) -> None:
-    response = client.get("/")
+    response = client.get("/en/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -45,14 +45,14 @@ def test_the_form_page_is_served(client: Client, newsroom: Newsroom) -> None:
 
 
 def test_the_form_page_is_never_cached(client: Client) -> None:
-    cache_control = client.get("/")["Cache-Control"]
+    cache_control = client.get("/en/")["Cache-Control"]
     assert "no-store" in cache_control
     assert "no-cache" in cache_control
     assert "private" in cache_control
 
 
 def test_the_form_page_has_a_strict_content_security_policy(client: Client) -> None:
-    policy = client.get("/")["Content-Security-Policy"]
+    policy = client.get("/en/")["Content-Security-Policy"]
     directives = {
         name: values
         for name, *values in (part.split() for part in policy.split(";") if part.strip())
@@ -70,7 +70,7 @@ def test_the_form_page_has_a_strict_content_security_policy(client: Client) -> N
 def test_the_form_page_leaks_no_referrer_to_other_sites_and_cannot_be_framed(
     client: Client,
 ) -> None:
-    response = client.get("/")
+    response = client.get("/en/")
     # Either policy keeps the page address from other origins; "same-origin" also
     # lets the browser send a real Origin header, which the CSRF check needs.
     assert response["Referrer-Policy"] in {"no-referrer", "same-origin"}
@@ -97,7 +97,7 @@ def assert_self_contained(html: str) -> None:
 def test_the_form_page_loads_nothing_from_another_origin(
     client: Client, newsroom: Newsroom
 ) -> None:
-    assert_self_contained(client.get("/").content.decode())
+    assert_self_contained(client.get("/en/").content.decode())
 
 
 def test_the_receipt_page_loads_nothing_from_another_origin(
@@ -110,14 +110,14 @@ def test_the_receipt_page_loads_nothing_from_another_origin(
 
 
 def test_the_error_page_has_no_inline_script_or_style(client: Client, newsroom: Newsroom) -> None:
-    html = client.post("/", tip_post(body="")).content.decode()
+    html = client.post("/en/", tip_post(body="")).content.decode()
     assert not [code for code in INLINE_SCRIPT.findall(html) if code.strip()]
     assert not re.search(r"\sstyle\s*=", html)
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_refused(client: Client, method: str) -> None:
-    assert getattr(client, method)("/").status_code == 405
+    assert getattr(client, method)("/en/").status_code == 405
 
 
 def test_admin_redirects_to_the_login_page(client: Client) -> None:
@@ -134,8 +134,8 @@ def test_a_valid_post_shows_a_seven_word_receipt_and_stores_one_tip(newsroom: Ne
 
     posted = submit_tip(client, follow=False, desk=str(newsroom.latam.pk))
     assert posted.status_code == 303
-    assert posted["Location"] == "/receipt/"
-    response = client.get("/receipt/")
+    assert posted["Location"] == "/en/receipt/"
+    response = client.get("/en/receipt/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -156,7 +156,7 @@ def test_a_post_without_the_csrf_token_is_refused(newsroom: Newsroom) -> None:
     client, _token = csrf_client()
     fields = tip_form_fields(client)
     del fields["csrfmiddlewaretoken"]
-    response = client.post("/", tip_post() | fields)
+    response = client.post("/en/", tip_post() | fields)
     assert response.status_code == 403
     assert not Tip.objects.exists()
 
@@ -180,7 +180,7 @@ def test_each_tip_gets_its_own_passphrase(client: Client, newsroom: Newsroom) ->
 def test_the_receipt_is_not_cached(client: Client, newsroom: Newsroom) -> None:
     posted = submit_tip(client, follow=False)
     assert "no-store" in posted["Cache-Control"]
-    assert "no-store" in client.get("/receipt/")["Cache-Control"]
+    assert "no-store" in client.get("/en/receipt/")["Cache-Control"]
 
 
 def test_once_the_receipt_is_shown_no_cookie_but_csrfs_is_left(newsroom: Newsroom) -> None:
@@ -190,9 +190,9 @@ def test_once_the_receipt_is_shown_no_cookie_but_csrfs_is_left(newsroom: Newsroo
     # Between the post and the receipt, the passphrase is held split: session and cookie.
     assert set(posted.cookies) == {"sessionid", "pista_receipt"}
     held = posted.cookies["pista_receipt"]
-    assert (held["path"], held["samesite"], held["httponly"]) == ("/receipt/", "Strict", True)
+    assert (held["path"], held["samesite"], held["httponly"]) == ("/", "Strict", True)
     assert not held["max-age"], "a browser-session cookie"
-    response = client.get("/receipt/")
+    response = client.get("/en/receipt/")
 
     assert response.status_code == 200
     assert {name for name, cookie in client.cookies.items() if cookie.value} <= {"csrftoken"}
@@ -235,7 +235,7 @@ def test_an_invalid_post_is_refused_keeping_everything_typed(
     contact = "signal: @source.01"
 
     response = client.post(
-        "/",
+        "/en/",
         tip_post(
             body=body,
             links=links,
@@ -254,7 +254,7 @@ def test_an_invalid_post_is_refused_keeping_everything_typed(
     assert re.search(rf'<option value="{newsroom.latam.pk}"[^>]*selected', html)
     assert re.search(r'value="contact"[^>]*checked|checked[^>]*value="contact"', html)
     assert escape("“not a link” is not a web address.") in html
-    assert "nothing you typed has been lost" in html
+    assert "Nothing you typed has been lost" in html
 
 
 @pytest.mark.parametrize(
@@ -271,7 +271,7 @@ def test_an_invalid_post_is_refused_keeping_everything_typed(
 def test_each_invalid_post_shows_its_specific_message(
     client: Client, newsroom: Newsroom, fields: dict[str, str], message: str
 ) -> None:
-    response = client.post("/", tip_post(**fields))
+    response = client.post("/en/", tip_post(**fields))
 
     assert response.status_code == 400
     assert escape(message) in response.content.decode()
@@ -317,7 +317,7 @@ def test_a_flood_without_proofs_is_refused_before_any_key_derivation(
     client, newsroom, settings, monkeypatch
 ) -> None:
     settings.PISTA_PROOFLESS_SUBMISSIONS_PER_MINUTE = 2
-    assert client.post("/", {"body": "", "contact_choice": "anonymous"}).status_code == 400
+    assert client.post("/en/", {"body": "", "contact_choice": "anonymous"}).status_code == 400
     # The invalid post did not count.
     assert submit_tip(client, follow=False, body="Flood test").status_code == 303
     assert submit_tip(client, follow=False, body="Flood test").status_code == 303

@@ -30,7 +30,7 @@ def test_django_password_hash_is_the_memory_hard_derivation_of_the_key_wrap(sett
 
 
 def test_csrf_cookie_dies_with_the_browser_session(newsroom: Newsroom) -> None:
-    response = Client().get("/")
+    response = Client().get("/en/")
     cookie = response.cookies["csrftoken"]
     assert not cookie["max-age"]
     assert not cookie["expires"]
@@ -46,7 +46,7 @@ def test_an_expired_session_row_is_deleted_when_it_comes_back(newsroom: Newsroom
     assert not Session.objects.filter(session_key=key).exists(), "the keyring half must go"
 
 
-@pytest.mark.parametrize("path", ["/", "/check/", "/admin/login/"])
+@pytest.mark.parametrize("path", ["/en/", "/en/check/", "/admin/login/"])
 def test_every_page_turns_off_powerful_browser_features(newsroom: Newsroom, path: str) -> None:
     policy = Client().get(path)["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "usb=()", "payment=()"):
